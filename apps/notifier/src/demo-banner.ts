@@ -1,0 +1,52 @@
+import { JwtService } from '@nestjs/jwt';
+import { NotifierConfig } from '@app/config';
+
+const DEMO_USER = 'demo-user';
+export const DEMO_INSERT =
+  `INSERT INTO notification_outbox (user_id, type, payload) ` +
+  `VALUES ('${DEMO_USER}', 'greeting', jsonb_build_object('text', 'Hello from Postgres'))`;
+
+function definedOnly<T extends object>(fields: T): Partial<T> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/**
+ * What a developer pastes to see it work: a stream for a demo user and the INSERT that fires it.
+ * Printed outside production only, to the terminal rather than to the (token-free) logs.
+ */
+export function demoBanner(
+  config: NotifierConfig,
+  jwt: JwtService,
+  baseUrl: string,
+  database: { url: string; embedded: boolean },
+): string {
+  const lines = [
+    `Notifier is listening on ${baseUrl}`,
+    config.generatedSecrets.length > 0
+      ? `Development mode: ${config.generatedSecrets.join(' and ')} were generated for this run only.`
+      : 'Development mode.',
+  ];
+  const { key, algorithms, issuer, audience } = config.jwt;
+  if (algorithms[0] === 'HS256') {
+    const token = jwt.sign(
+      { sub: DEMO_USER },
+      { secret: key, algorithm: 'HS256', expiresIn: '1d', ...definedOnly({ issuer, audience }) },
+    );
+    lines.push(
+      '',
+      `1. Open the stream of "${DEMO_USER}":`,
+      `   curl -N -H 'Authorization: Bearer ${token}' ${baseUrl}/users/me/events`,
+    );
+  }
+  lines.push(
+    '',
+    '2. Notify that user from another terminal, with this SQL:',
+    `   ${DEMO_INSERT};`,
+    `   for example with psql${database.embedded ? ' against the embedded database' : ''}:`,
+    `   psql '${database.url}' -c "${DEMO_INSERT}"`,
+    '',
+    `Admin token: ${config.adminToken}`,
+    '',
+  );
+  return lines.join('\n');
+}

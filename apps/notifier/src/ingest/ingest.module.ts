@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { IngestLeadership } from './ingest-leadership';
+import { OutboxIngester } from './outbox-ingester';
+
+@Module({ providers: [IngestLeadership, OutboxIngester], exports: [OutboxIngester] })
+export class IngestModule {}

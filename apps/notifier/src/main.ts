@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { resolve } from 'node:path';
+import { JwtService } from '@nestjs/jwt';
+import { Logger } from 'nestjs-pino';
+import { ConfigError, loadConfig, NotifierConfig } from '@app/config';
+import { EmbeddedDatabase, startEmbeddedPostgres } from '@app/embedded-postgres';
+import { demoBanner } from './demo-banner';
+import { createNotifierApp } from './notifier-app';
+
+/** Not 5432, so that it never collides with a PostgreSQL server already on the machine. */
+const EMBEDDED_POSTGRES_PORT = 54329;
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const database = await openDatabase(config);
+  const app = await createNotifierApp(config, database.url).catch(async (error: unknown) => {
+    await database.stop();
+    throw error;
+  });
+  const logger = app.get(Logger);
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.log(`${signal} received: ending streams and shutting down`);
+    // Stop accepting first; open streams are ended by the hub, and clients resume elsewhere.
+    app.getHttpServer().close();
+    app
+      .close()
+      .then(() => database.stop())
+      .then(() => process.exit(0))
+      .catch((error: Error) => {
+        logger.error(`Shutdown failed: ${error.message}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+
+  await app.listen(config.http.port, config.http.host);
+  if (!config.production) {
+    const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+    const baseUrl = `http://${host}:${config.http.port}`;
+    const embedded = config.databaseUrl === undefined;
+    process.stdout.write(
+      demoBanner(config, app.get(JwtService), baseUrl, { url: database.url, embedded }),
+    );
+  }
+}
+
+function readConfig(): NotifierConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+async function openDatabase(config: NotifierConfig): Promise<EmbeddedDatabase> {
+  if (config.databaseUrl) {
+    return { url: config.databaseUrl, started: false, stop: () => Promise.resolve() };
+  }
+  return startEmbeddedPostgres({
+    dir: resolve('.data'),
+    port: EMBEDDED_POSTGRES_PORT,
+    database: 'notifier',
+  });
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`Notifier failed to start: ${error.stack ?? error.message}\n`);
+  process.exit(1);
+});

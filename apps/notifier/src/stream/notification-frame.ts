@@ -1,0 +1,27 @@
+import { encodeEvent } from '@app/sse';
+import type { LogRow } from '@app/persistence';
+
+/** A log row, encoded once and shared by every open tab of its user. */
+export interface LogEvent {
+  id: bigint;
+  frame: Buffer;
+}
+
+/**
+ * `{"id","type","payload","createdAt","readAt"}`: the payload is spliced in as the JSON text
+ * Postgres produced, so the live path never parses or re-serializes user data.
+ */
+export function notificationJson(row: LogRow): string {
+  const readAt = row.readAt === null ? 'null' : JSON.stringify(row.readAt);
+  return (
+    `{"id":"${row.id}","type":${JSON.stringify(row.type)},"payload":${row.payload},` +
+    `"createdAt":${JSON.stringify(row.createdAt)},"readAt":${readAt}}`
+  );
+}
+
+export function toLogEvent(row: LogRow): LogEvent {
+  return {
+    id: BigInt(row.id),
+    frame: Buffer.from(encodeEvent({ id: row.id, data: notificationJson(row) })),
+  };
+}

@@ -1,0 +1,174 @@
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { ChangeFeed, SingleFlight } from '@app/change-feed';
+import { NotifierConfig } from '@app/config';
+import { LogRow, NotificationRepository } from '@app/persistence';
+import { encodeComment, encodeRetry, SSE_HEADERS } from '@app/sse';
+import { toLogEvent } from './notification-frame';
+import { EndReason, StreamConnection } from './stream-connection';
+
+export const APPENDED_CHANNEL = 'notifications_appended';
+const LIVE_PAGE = 1000;
+const REPLAY_PAGE = 500;
+const SAFETY_POLL_MS = 5_000;
+const HEARTBEAT = encodeComment('ping');
+
+/**
+ * Every open stream of this instance, by user. Reads the log once per batch for all of them
+ * (never per client) and writes each row, encoded once, to its user's streams.
+ */
+@Injectable()
+export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(StreamHub.name);
+  private readonly byUser = new Map<string, Set<StreamConnection>>();
+  private connectionCount = 0;
+  private nextConnectionId = 1;
+  /** Every log row up to here has been handed to the streams open at the time. */
+  private dispatchedUpTo?: bigint;
+  private readonly reader = new SingleFlight(
+    () => this.readLog(),
+    (error) => this.logger.error(`Reading the log failed: ${error.message}`),
+  );
+  private shuttingDown = false;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly config: NotifierConfig,
+    private readonly log: NotificationRepository,
+    feed: ChangeFeed,
+  ) {
+    feed.on(APPENDED_CHANNEL, (newestId) => this.onAppended(newestId));
+    feed.onConnected(() => this.reader.wake());
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.dispatchedUpTo = await this.log.latestId();
+    this.timers = [
+      setInterval(() => this.heartbeat(), this.config.sse.heartbeatMs),
+      setInterval(() => this.reader.wake(), SAFETY_POLL_MS),
+    ];
+  }
+
+  beforeApplicationShutdown(): void {
+    this.shuttingDown = true;
+    for (const timer of this.timers) clearInterval(timer);
+    for (const stream of this.streams()) stream.end('shutdown');
+  }
+
+  get openConnections(): number {
+    return this.connectionCount;
+  }
+
+  /** Opens the stream on an authorized request: `retry:` first, then replay, then live. */
+  open(userId: string, resumeFrom: bigint | undefined, response: Response): StreamConnection {
+    response.writeHead(200, SSE_HEADERS);
+    response.socket?.setNoDelay(true);
+    response.write(encodeRetry(this.config.sse.retryMs));
+
+    const stream = new StreamConnection(
+      this.nextConnectionId++,
+      userId,
+      response,
+      this.config.sse.maxBufferBytes,
+      resumeFrom ?? this.dispatchedUpTo ?? 0n,
+      resumeFrom !== undefined,
+    );
+    if (this.shuttingDown || this.dispatchedUpTo === undefined) {
+      stream.end('shutdown');
+      return stream;
+    }
+    this.add(stream);
+    if (resumeFrom !== undefined) {
+      this.replay(stream).catch((error: Error) => {
+        this.logger.warn(`Replay for stream ${stream.id} failed, ending it: ${error.message}`);
+        stream.end('error');
+      });
+    }
+    return stream;
+  }
+
+  /** Ends every open stream of a user on this instance. */
+  endUser(userId: string, reason: EndReason): void {
+    for (const stream of this.byUser.get(userId) ?? []) stream.end(reason);
+  }
+
+  connectionsOf(userId: string): readonly StreamConnection[] {
+    return [...(this.byUser.get(userId) ?? [])];
+  }
+
+  private onAppended(newestId: string | undefined): void {
+    const idle = this.connectionCount === 0 && !this.reader.busy;
+    if (idle && newestId !== undefined && this.dispatchedUpTo !== undefined) {
+      // Nobody to deliver to: just move the live start point, without reading rows.
+      const newest = BigInt(newestId);
+      if (newest > this.dispatchedUpTo) this.dispatchedUpTo = newest;
+      return;
+    }
+    this.reader.wake();
+  }
+
+  /** Reads the log past `dispatchedUpTo` until it is drained. */
+  private async readLog(): Promise<void> {
+    if (this.dispatchedUpTo === undefined) return;
+    let rows: LogRow[];
+    do {
+      rows = await this.log.findAfter(this.dispatchedUpTo, LIVE_PAGE);
+      for (const row of rows) this.dispatch(row);
+    } while (rows.length === LIVE_PAGE);
+  }
+
+  private dispatch(row: LogRow): void {
+    const streams = this.byUser.get(row.userId);
+    if (streams) {
+      const event = toLogEvent(row);
+      for (const stream of streams) stream.deliver(event);
+    }
+    this.dispatchedUpTo = BigInt(row.id);
+  }
+
+  private async replay(stream: StreamConnection): Promise<void> {
+    for (;;) {
+      const rows = await this.log.findForUserAfter(stream.userId, stream.cursor, REPLAY_PAGE);
+      for (const row of rows) {
+        if (!(await stream.replay(toLogEvent(row)))) return;
+      }
+      if (rows.length < REPLAY_PAGE && stream.finishReplay()) return;
+    }
+  }
+
+  private add(stream: StreamConnection): void {
+    let streams = this.byUser.get(stream.userId);
+    if (!streams) {
+      streams = new Set();
+      this.byUser.set(stream.userId, streams);
+    }
+    for (const oldest of streams) {
+      if (streams.size < this.config.sse.maxConnectionsPerUser) break;
+      oldest.end('replaced');
+      this.remove(oldest);
+    }
+    streams.add(stream);
+    this.connectionCount++;
+    stream.onEnd(() => this.remove(stream));
+  }
+
+  private remove(stream: StreamConnection): void {
+    const streams = this.byUser.get(stream.userId);
+    if (!streams?.delete(stream)) return;
+    this.connectionCount--;
+    if (streams.size === 0) this.byUser.delete(stream.userId);
+  }
+
+  private heartbeat(): void {
+    for (const stream of this.streams()) stream.write(HEARTBEAT);
+  }
+
+  private *streams(): Iterable<StreamConnection> {
+    for (const streams of this.byUser.values()) yield* streams;
+  }
+}

@@ -1,0 +1,58 @@
+import {
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { Request } from 'express';
+import { NotifierConfig } from '@app/config';
+import { extractAccessToken } from './access-token';
+import { isValidUserId } from './user-id';
+
+interface AuthenticatedRequest extends Request {
+  userId: string;
+}
+
+/** Verifies the user's JWT (signature, algorithm, exp, nbf, iss, aud) without a database round trip. */
+@Injectable()
+export class UserAuthGuard implements CanActivate {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly config: NotifierConfig,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const token = extractAccessToken(request);
+    if (!token) throw new UnauthorizedException('Missing or malformed access token');
+    request.userId = this.verify(token);
+    return true;
+  }
+
+  private verify(token: string): string {
+    const { key, algorithms, issuer, audience } = this.config.jwt;
+    let claims: { sub?: unknown };
+    try {
+      claims = this.jwt.verify<{ sub?: unknown }>(token, {
+        ...(algorithms[0] === 'HS256' ? { secret: key } : { publicKey: key }),
+        algorithms,
+        issuer,
+        audience,
+      });
+    } catch (error) {
+      throw new UnauthorizedException(`Invalid access token: ${(error as Error).message}`);
+    }
+    if (!isValidUserId(claims.sub)) {
+      throw new UnauthorizedException('Invalid access token: sub must be a user id');
+    }
+    return claims.sub;
+  }
+}
+
+/** The signed-in user's id, set by UserAuthGuard. */
+export const CurrentUser = createParamDecorator(
+  (_: unknown, context: ExecutionContext): string =>
+    context.switchToHttp().getRequest<AuthenticatedRequest>().userId,
+);

