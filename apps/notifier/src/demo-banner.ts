@@ -7,7 +7,9 @@ export const DEMO_INSERT =
   `VALUES ('${DEMO_USER}', 'greeting', jsonb_build_object('text', 'Hello from Postgres'))`;
 
 function definedOnly<T extends object>(fields: T): Partial<T> {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }
 
 /**

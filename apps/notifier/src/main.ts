@@ -7,9 +7,6 @@ import { EmbeddedDatabase, startEmbeddedPostgres } from '@app/embedded-postgres'
 import { demoBanner } from './demo-banner';
 import { createNotifierApp } from './notifier-app';
 
-/** Not 5432, so that it never collides with a PostgreSQL server already on the machine. */
-const EMBEDDED_POSTGRES_PORT = 54329;
-
 async function main(): Promise<void> {
   const config = readConfig();
   const database = await openDatabase(config);
@@ -35,8 +32,7 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
-  process.on('SIGTERM', shutdown);
-  process.on('SIGINT', shutdown);
+  takeOverSignals(shutdown);
 
   await app.listen(config.http.port, config.http.host);
   if (!config.production) {
@@ -46,6 +42,18 @@ async function main(): Promise<void> {
     process.stdout.write(
       demoBanner(config, app.get(JwtService), baseUrl, { url: database.url, embedded }),
     );
+  }
+}
+
+/**
+ * embedded-postgres stops its servers on SIGINT/SIGTERM and exits 128+signal at once. The
+ * service shuts down in its own order (streams, listener, pool, then the database) and exits
+ * 0, so it takes the signals over; the package still stops its server on a plain exit.
+ */
+function takeOverSignals(shutdown: (signal: NodeJS.Signals) => void): void {
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, shutdown);
   }
 }
 
@@ -65,7 +73,7 @@ async function openDatabase(config: NotifierConfig): Promise<EmbeddedDatabase> {
   }
   return startEmbeddedPostgres({
     dir: resolve('.data'),
-    port: EMBEDDED_POSTGRES_PORT,
+    port: config.embeddedPostgresPort,
     database: 'notifier',
   });
 }

@@ -1,3 +1,4 @@
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** The same rule as the outbox CHECK constraint: 1–200 characters, no control characters. */

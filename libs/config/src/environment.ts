@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   IsIn,
@@ -29,6 +30,12 @@ export class Environment {
   @IsOptional()
   @IsString()
   HOST?: string;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  EMBEDDED_POSTGRES_PORT: number = 54329;
 
   @IsOptional()
   @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters (256 bits for HS256)' })

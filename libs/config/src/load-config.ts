@@ -42,6 +42,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig
   return {
     production,
     databaseUrl: vars.DATABASE_URL,
+    embeddedPostgresPort: vars.EMBEDDED_POSTGRES_PORT,
     http: {
       host: vars.HOST ?? (generatedSecrets.length > 0 ? '127.0.0.1' : '0.0.0.0'),
       port: vars.PORT,
@@ -93,7 +94,9 @@ function parseOrigins(value: string | undefined): string[] {
       throw new ConfigError(`CORS_ORIGINS has an invalid origin: ${origin}`);
     }
     if (parsed.origin !== origin) {
-      throw new ConfigError(`CORS_ORIGINS entries must be exact origins like https://app.example.com, got ${origin}`);
+      throw new ConfigError(
+        `CORS_ORIGINS entries must be exact origins like https://app.example.com, got ${origin}`,
+      );
     }
   }
   return origins;

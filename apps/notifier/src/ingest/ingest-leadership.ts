@@ -68,7 +68,10 @@ export class IngestLeadership implements OnApplicationShutdown {
   }
 
   private async connect(): Promise<Client> {
-    const client = new Client({ connectionString: this.url, application_name: 'notifier-ingest-leader' });
+    const client = new Client({
+      connectionString: this.url,
+      application_name: 'notifier-ingest-leader',
+    });
     client.on('error', (error) => this.lose(error));
     this.client = client;
     await client.connect();

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import type { Response } from 'express';
 import type { LogEvent } from './notification-frame';
 
-export type EndReason = 'client' | 'slow-consumer' | 'replaced' | 'closed-for-good' | 'shutdown' | 'error';
+export type EndReason =
+  'client' | 'slow-consumer' | 'replaced' | 'closed-for-good' | 'shutdown' | 'error';
 
 /** Live events held while a replay runs; past this the replay re-reads them from the log. */
 const MAX_PENDING_EVENTS = 1000;

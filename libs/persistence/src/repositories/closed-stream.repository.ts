@@ -8,9 +8,9 @@ export class ClosedStreamRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async listUserIds(): Promise<string[]> {
-    const rows = (await this.db.query(`SELECT user_id AS "userId" FROM closed_streams`)) as {
-      userId: string;
-    }[];
+    const rows = await this.db.query<{ userId: string }[]>(
+      `SELECT user_id AS "userId" FROM closed_streams`,
+    );
     return rows.map((row) => row.userId);
   }
 
@@ -24,9 +24,10 @@ export class ClosedStreamRepository {
 
   /** Returns whether the stream was closed. */
   async reopen(userId: string): Promise<boolean> {
-    const [, deleted] = (await this.db.query(`DELETE FROM closed_streams WHERE user_id = $1`, [
-      userId,
-    ])) as [unknown, number];
+    const [, deleted] = await this.db.query<[unknown, number]>(
+      `DELETE FROM closed_streams WHERE user_id = $1`,
+      [userId],
+    );
     return deleted > 0;
   }
 }

@@ -40,7 +40,7 @@ export class NotificationRepository {
   appendFromOutbox(limit: number): Promise<AppendResult> {
     return this.db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [...DRAIN_LOCK]);
-      const [result] = (await tx.query(
+      const [result] = await tx.query<AppendResult[]>(
         `WITH moved AS (
            DELETE FROM notification_outbox
            WHERE id IN (SELECT id FROM notification_outbox ORDER BY id LIMIT $1)
@@ -53,31 +53,31 @@ export class NotificationRepository {
          )
          SELECT count(*)::int AS count, max(id)::text AS "lastId" FROM appended`,
         [limit],
-      )) as AppendResult[];
+      );
       return result;
     });
   }
 
   /** The next rows of the whole log, for the live path: one query per batch per instance. */
   findAfter(afterId: bigint, limit: number): Promise<LogRow[]> {
-    return this.db.query(`SELECT ${LOG_ROW} FROM notifications WHERE id > $1 ORDER BY id LIMIT $2`, [
-      afterId.toString(),
-      limit,
-    ]);
+    return this.db.query(
+      `SELECT ${LOG_ROW} FROM notifications WHERE id > $1 ORDER BY notifications.id LIMIT $2`,
+      [afterId.toString(), limit],
+    );
   }
 
   /** One user's rows after a resume point, for replay. */
   findForUserAfter(userId: string, afterId: bigint, limit: number): Promise<LogRow[]> {
     return this.db.query(
-      `SELECT ${LOG_ROW} FROM notifications WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      `SELECT ${LOG_ROW} FROM notifications WHERE user_id = $1 AND id > $2 ORDER BY notifications.id LIMIT $3`,
       [userId, afterId.toString(), limit],
     );
   }
 
   async latestId(): Promise<bigint> {
-    const [row] = (await this.db.query(
+    const [row] = await this.db.query<{ id: string }[]>(
       `SELECT coalesce(max(id), 0)::text AS id FROM notifications`,
-    )) as { id: string }[];
+    );
     return BigInt(row.id);
   }
 }

@@ -20,9 +20,9 @@ export class OutboxRepository {
   }
 
   async backlog(): Promise<OutboxBacklog> {
-    const [row] = (await this.db.query(
+    const [row] = await this.db.query<OutboxBacklog[]>(
       `SELECT count(*)::int AS count, min(created_at) AS "oldestCreatedAt" FROM notification_outbox`,
-    )) as OutboxBacklog[];
+    );
     return row;
   }
 }

@@ -1,0 +1,147 @@
+import { Pool } from 'pg';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+
+describe('INSERT INTO notification_outbox (producers)', () => {
+  let database: TestDatabase;
+  let pool: Pool;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    pool = new Pool({ connectionString: database.url });
+  });
+
+  afterAll(async () => {
+    await pool.end();
+    await database.drop();
+  });
+
+  const insert = (userId: unknown, type?: unknown, payload?: string) =>
+    pool.query(
+      `INSERT INTO notification_outbox (user_id, type, payload)
+       VALUES ($1, coalesce($2, 'message'), coalesce($3::jsonb, '{}'))`,
+      [userId, type ?? null, payload ?? null],
+    );
+
+  it('accepts a row with only a user id, defaulting the type, payload and time', async () => {
+    const { rows } = await pool.query<{ type: string; payload: unknown; created_at: Date }>(
+      `INSERT INTO notification_outbox (user_id) VALUES ('alice') RETURNING type, payload, created_at`,
+    );
+    expect(rows[0]).toMatchObject({ type: 'message', payload: {} });
+    expect(rows[0].created_at).toBeInstanceOf(Date);
+  });
+
+  it('accepts the limits themselves', async () => {
+    await expect(insert('u'.repeat(200), 'a'.repeat(100))).resolves.toBeDefined();
+    await expect(insert('ünïcødé 用户 🙂', 'order.shipped:v2_x-y')).resolves.toBeDefined();
+    // The rule measures Postgres's own serialization, `{"s": "…"}`: 9 bytes around the text.
+    const { rows } = await pool.query<{ size: number }>(
+      `INSERT INTO notification_outbox (user_id, payload) VALUES ('u', jsonb_build_object('s', repeat('x', 65527)))
+       RETURNING octet_length(payload::text) AS size`,
+    );
+    expect(rows[0].size).toBe(65536);
+    await expect(
+      pool.query(
+        `INSERT INTO notification_outbox (user_id, payload) VALUES ('u', jsonb_build_object('s', repeat('x', 65528)))`,
+      ),
+    ).rejects.toMatchObject({ constraint: 'outbox_payload_at_most_64_kib' });
+  });
+
+  it.each([
+    [
+      'an empty user id',
+      '',
+      null,
+      null,
+      'outbox_user_id_1_to_200_chars_without_control_characters',
+    ],
+    [
+      'a 201-character user id',
+      'u'.repeat(201),
+      null,
+      null,
+      'outbox_user_id_1_to_200_chars_without_control_characters',
+    ],
+    [
+      'a user id with a newline',
+      'a\nb',
+      null,
+      null,
+      'outbox_user_id_1_to_200_chars_without_control_characters',
+    ],
+    [
+      'a user id with an escape character',
+      'a\u001bb',
+      null,
+      null,
+      'outbox_user_id_1_to_200_chars_without_control_characters',
+    ],
+    [
+      'a user id with a C1 control',
+      'a\u0085b',
+      null,
+      null,
+      'outbox_user_id_1_to_200_chars_without_control_characters',
+    ],
+    [
+      'an empty type',
+      'u',
+      '',
+      null,
+      'outbox_type_matches_a_z_0_9_dot_colon_dash_underscore_1_to_100',
+    ],
+    [
+      'a type with a space',
+      'u',
+      'a b',
+      null,
+      'outbox_type_matches_a_z_0_9_dot_colon_dash_underscore_1_to_100',
+    ],
+    [
+      'a type with a newline',
+      'u',
+      'a\nevent: x',
+      null,
+      'outbox_type_matches_a_z_0_9_dot_colon_dash_underscore_1_to_100',
+    ],
+    [
+      'a 101-character type',
+      'u',
+      'a'.repeat(101),
+      null,
+      'outbox_type_matches_a_z_0_9_dot_colon_dash_underscore_1_to_100',
+    ],
+    [
+      'a payload over 64 KiB',
+      'u',
+      null,
+      JSON.stringify({ s: 'x'.repeat(65536) }),
+      'outbox_payload_at_most_64_kib',
+    ],
+  ])('rejects %s with an error naming the rule', async (_, userId, type, payload, constraint) => {
+    await expect(insert(userId, type, payload ?? undefined)).rejects.toMatchObject({
+      code: '23514',
+      constraint,
+      message: expect.stringContaining(constraint) as string,
+    });
+  });
+
+  it('rejects a NULL user id and SQL NULL payload', async () => {
+    await expect(
+      pool.query(`INSERT INTO notification_outbox (user_id) VALUES (NULL)`),
+    ).rejects.toMatchObject({
+      code: '23502',
+      column: 'user_id',
+    });
+    await expect(
+      pool.query(`INSERT INTO notification_outbox (user_id, payload) VALUES ('u', NULL)`),
+    ).rejects.toMatchObject({ code: '23502', column: 'payload' });
+  });
+
+  it('lets nothing invalid reach the log', async () => {
+    await expect(insert('')).rejects.toMatchObject({ code: '23514' });
+    const { rows } = await pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM notifications WHERE user_id = ''`,
+    );
+    expect(rows[0].n).toBe(0);
+  });
+});

@@ -1,0 +1,86 @@
+import type { AddressInfo } from 'node:net';
+import { JwtService } from '@nestjs/jwt';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Pool } from 'pg';
+import { loadConfig, NotifierConfig } from '@app/config';
+import { createNotifierApp } from '../../apps/notifier/src/notifier-app';
+import { SseRecording } from './sse-client';
+
+export const TEST_JWT_SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
+export const TEST_ADMIN_TOKEN = 'a-test-admin-token-0123456789';
+
+export interface RunningNotifier {
+  app: NestExpressApplication;
+  config: NotifierConfig;
+  baseUrl: string;
+  tokenFor(userId: string): string;
+  /** Opens `/users/me/events` for a user with the given extra headers or query. */
+  stream(
+    userId: string,
+    options?: { headers?: Record<string, string>; query?: string },
+  ): Promise<SseRecording>;
+  close(): Promise<void>;
+}
+
+/** Boots the real Nest app on a random port against the given database. */
+export async function startNotifier(
+  databaseUrl: string,
+  env: Record<string, string> = {},
+): Promise<RunningNotifier> {
+  const defaults = env.JWT_PUBLIC_KEY ? {} : { JWT_SECRET: TEST_JWT_SECRET };
+  const config = loadConfig({
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    LOG_LEVEL: 'error',
+    ...defaults,
+    ...env,
+  });
+  const app = await createNotifierApp(config, databaseUrl);
+  await app.listen(0, '127.0.0.1');
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const jwt = app.get(JwtService);
+  const tokenFor = (userId: string) =>
+    jwt.sign({ sub: userId }, { secret: TEST_JWT_SECRET, algorithm: 'HS256', expiresIn: '1h' });
+
+  return {
+    app,
+    config,
+    baseUrl,
+    tokenFor,
+    stream: (userId, { headers = {}, query = '' } = {}) =>
+      SseRecording.open(`${baseUrl}/users/me/events${query}`, {
+        Authorization: `Bearer ${tokenFor(userId)}`,
+        ...headers,
+      }),
+    close: () => app.close(),
+  };
+}
+
+/** A producer: another service writing to the outbox in its own transactions. */
+export class Producer {
+  readonly pool: Pool;
+
+  constructor(databaseUrl: string) {
+    this.pool = new Pool({ connectionString: databaseUrl, max: 25 });
+  }
+
+  async notify(userId: string, payload: unknown = {}, type = 'message'): Promise<void> {
+    await this.pool.query(
+      'INSERT INTO notification_outbox (user_id, type, payload) VALUES ($1, $2, $3::jsonb)',
+      [userId, type, JSON.stringify(payload)],
+    );
+  }
+
+  /** The log ids of a user's notifications, as the database holds them. */
+  async logIds(userId: string): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      'SELECT id::text FROM notifications WHERE user_id = $1 ORDER BY notifications.id',
+      [userId],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}

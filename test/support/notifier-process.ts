@@ -1,0 +1,72 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { waitFor } from './wait-for';
+
+const ROOT = resolve(__dirname, '../..');
+
+/** The service as `npm start` runs it, in a process of its own, for tests of its lifecycle. */
+export class NotifierProcess {
+  stdout = '';
+  stderr = '';
+  exitCode?: number | null;
+  private readonly exited: Promise<unknown>;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    this.exited = once(child, 'exit').then(([code]) => (this.exitCode = code as number | null));
+  }
+
+  static start(env: Record<string, string>, cwd = ROOT): NotifierProcess {
+    const child = spawn(
+      process.execPath,
+      [
+        ...['-r', require.resolve('ts-node/register/transpile-only')],
+        ...['-r', require.resolve('tsconfig-paths/register')],
+        resolve(ROOT, 'apps/notifier/src/main.ts'),
+      ],
+      {
+        cwd,
+        env: { PATH: process.env.PATH, TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.json'), ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    return new NotifierProcess(child);
+  }
+
+  async waitForOutput(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+    await waitFor(
+      () => pattern.test(this.stdout) || this.exitCode !== undefined,
+      `output ${pattern}`,
+      timeoutMs,
+    );
+    const match = this.stdout.match(pattern);
+    if (!match)
+      throw new Error(`exited with ${this.exitCode} before printing ${pattern}: ${this.stderr}`);
+    return match;
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null | undefined> {
+    if (this.exitCode === undefined) this.child.kill(signal);
+    await this.exited;
+    return this.exitCode;
+  }
+
+  async exit(): Promise<number | null | undefined> {
+    await this.exited;
+    return this.exitCode;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolvePort(port));
+    });
+  });
+}
