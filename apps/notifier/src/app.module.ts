@@ -1,9 +1,11 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from '@app/auth';
 import { ChangeFeedModule } from '@app/change-feed';
 import { ConfigModule, NotifierConfig } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
+import { HttpErrorFilter } from './errors/http-error.filter';
 import { IngestModule } from './ingest/ingest.module';
 import { requestLogOptions } from './request-log';
 import { StreamModule } from './stream/stream.module';
@@ -21,6 +23,18 @@ export class AppModule {
         AuthModule,
         IngestModule,
         StreamModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true,
+            transform: true,
+            stopAtFirstError: false,
+          }),
+        },
       ],
     };
   }

@@ -1,0 +1,89 @@
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Response } from 'express';
+
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+}
+
+/** What body-parser throws: a client error with its own status, e.g. bad JSON or too large. */
+interface ClientRequestError {
+  status: number;
+  type: string;
+  expose: boolean;
+  message: string;
+}
+
+/**
+ * Every error leaves as `{statusCode, error, message}`. HTTP errors pass through; anything else
+ * becomes a 500 whose body holds only an error id, with the details in the log under that id,
+ * so no stack trace or SQL text reaches a client.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const body = this.toBody(exception);
+    if (response.headersSent) {
+      // A stream already started: its status is sent, so all that is left is to end it.
+      response.end();
+      return;
+    }
+    response.status(body.statusCode).json(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof HttpException) return httpErrorBody(exception);
+    if (isClientRequestError(exception)) {
+      return errorBody(
+        exception.status,
+        exception.type === 'entity.parse.failed'
+          ? 'Request body is not valid JSON'
+          : exception.message,
+      );
+    }
+    const errorId = randomUUID();
+    this.logger.error(
+      { errorId, err: exception },
+      `Unhandled error ${errorId}: ${(exception as Error)?.message ?? String(exception)}`,
+    );
+    return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, `Internal error, id ${errorId}`);
+  }
+}
+
+function httpErrorBody(exception: HttpException): ErrorBody {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  const message =
+    typeof response === 'object' && 'message' in response
+      ? (response.message as string | string[])
+      : exception.message;
+  return errorBody(status, message);
+}
+
+function errorBody(statusCode: number, message: string | string[]): ErrorBody {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message };
+}
+
+function isClientRequestError(error: unknown): error is ClientRequestError {
+  const candidate = error as Partial<ClientRequestError> | null;
+  return (
+    typeof candidate?.status === 'number' &&
+    candidate.status >= 400 &&
+    candidate.status < 500 &&
+    candidate.expose === true &&
+    typeof candidate.type === 'string'
+  );
+}
