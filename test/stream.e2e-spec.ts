@@ -124,7 +124,7 @@ describe('GET /users/me/events', () => {
     it('from Last-Event-ID sends exactly the missed events in order, then live ones', async () => {
       const user = uniqueUser();
       for (let n = 0; n < 6; n++) await producer.notify(user, { n });
-      const before = await waitForLogIds(user, 6);
+      const before = await producer.waitForLogIds(user, 6);
 
       const recording = await stream(user, { headers: { 'Last-Event-ID': before[2] } });
       await recording.waitForMessages(3);
@@ -138,7 +138,7 @@ describe('GET /users/me/events', () => {
     it('from the lastEventId query parameter the same way', async () => {
       const user = uniqueUser();
       for (let n = 0; n < 4; n++) await producer.notify(user, { n });
-      const ids = await waitForLogIds(user, 4);
+      const ids = await producer.waitForLogIds(user, 4);
       const recording = await stream(user, { query: `?lastEventId=${ids[0]}` });
       await recording.waitForMessages(3);
       expect(recording.messageIds).toEqual(ids.slice(1));
@@ -147,7 +147,7 @@ describe('GET /users/me/events', () => {
     it('prefers the Last-Event-ID header over the query parameter', async () => {
       const user = uniqueUser();
       for (let n = 0; n < 3; n++) await producer.notify(user, { n });
-      const ids = await waitForLogIds(user, 3);
+      const ids = await producer.waitForLogIds(user, 3);
       const recording = await stream(user, {
         headers: { 'Last-Event-ID': ids[1] },
         query: `?lastEventId=${ids[0]}`,
@@ -160,7 +160,7 @@ describe('GET /users/me/events', () => {
     it('leaves no gap and no duplicate across the replay/live seam while producers write', async () => {
       const user = uniqueUser();
       for (let n = 0; n < 200; n++) await producer.notify(user, { n });
-      const resumeFrom = (await waitForLogIds(user, 200))[49];
+      const resumeFrom = (await producer.waitForLogIds(user, 200))[49];
 
       const writing = (async () => {
         for (let n = 200; n < 400; n++) await producer.notify(user, { n });
@@ -172,7 +172,7 @@ describe('GET /users/me/events', () => {
       }
       await writing;
 
-      const expected = (await waitForLogIds(user, 400)).slice(50);
+      const expected = (await producer.waitForLogIds(user, 400)).slice(50);
       for (const recording of recordings) {
         await recording.waitForMessages(350);
         await sleep(50);
@@ -183,7 +183,7 @@ describe('GET /users/me/events', () => {
     it('starts live without a resume point', async () => {
       const user = uniqueUser();
       await producer.notify(user, { n: 'old' });
-      await waitForLogIds(user, 1);
+      await producer.waitForLogIds(user, 1);
       const recording = await stream(user);
       await producer.notify(user, { n: 'new' });
       await recording.waitForMessages(1);
@@ -364,15 +364,4 @@ describe('GET /users/me/events', () => {
       });
     });
   });
-
-  async function waitForLogIds(user: string, count: number): Promise<string[]> {
-    const deadline = Date.now() + 10_000;
-    let ids: string[];
-    while ((ids = await producer.logIds(user)).length < count) {
-      if (Date.now() > deadline)
-        throw new Error(`only ${ids.length} of ${count} rows reached the log`);
-      await sleep(10);
-    }
-    return ids;
-  }
 });

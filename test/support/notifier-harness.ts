@@ -9,6 +9,12 @@ import { SseRecording } from './sse-client';
 export const TEST_JWT_SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
 export const TEST_ADMIN_TOKEN = 'a-test-admin-token-0123456789';
 
+export interface HttpAnswer<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
 export interface RunningNotifier {
   app: NestExpressApplication;
   config: NotifierConfig;
@@ -19,6 +25,12 @@ export interface RunningNotifier {
     userId: string,
     options?: { headers?: Record<string, string>; query?: string },
   ): Promise<SseRecording>;
+  /** A REST call as a user (`as: userId`), as the admin (`as: 'admin'`) or anonymously. */
+  http<T = any>(
+    method: string,
+    path: string,
+    options?: { as?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<HttpAnswer<T>>;
   close(): Promise<void>;
 }
 
@@ -52,6 +64,26 @@ export async function startNotifier(
         Authorization: `Bearer ${tokenFor(userId)}`,
         ...headers,
       }),
+    http: async (method, path, { as, body, headers = {} } = {}) => {
+      const requestHeaders: Record<string, string> = {};
+      if (as !== undefined) {
+        requestHeaders.Authorization = `Bearer ${as === 'admin' ? TEST_ADMIN_TOKEN : tokenFor(as)}`;
+      }
+      if (body !== undefined) requestHeaders['Content-Type'] = 'application/json';
+      const response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: { ...requestHeaders, ...headers },
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      const isJson = response.headers.get('content-type')?.includes('json') ?? false;
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: isJson ? JSON.parse(text) : text,
+      };
+    },
     close: () => app.close(),
   };
 }
@@ -78,6 +110,18 @@ export class Producer {
       [userId],
     );
     return rows.map((row) => row.id);
+  }
+
+  /** Waits until `count` of the user's notifications reached the log; returns their ids. */
+  async waitForLogIds(userId: string, count: number, timeoutMs = 10_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    let ids: string[];
+    while ((ids = await this.logIds(userId)).length < count) {
+      if (Date.now() > deadline)
+        throw new Error(`only ${ids.length} of ${count} rows reached the log`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return ids;
   }
 
   close(): Promise<void> {

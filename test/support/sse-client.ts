@@ -18,6 +18,10 @@ export class SseRecording {
   readonly comments: string[] = [];
   retry?: number;
   ended = false;
+  /** Called for each event as it is dispatched, for clients that follow a stream live. */
+  onEvent?: (event: ReceivedEvent) => void;
+  /** Settles when the response ends, for whichever side. */
+  readonly closed: Promise<void>;
   private pendingLine = '';
   private current: { id?: string; event?: string; data: string[] } = { data: [] };
 
@@ -28,7 +32,12 @@ export class SseRecording {
   ) {
     response.setEncoding('utf8');
     response.on('data', (chunk: string) => this.receive(chunk));
-    response.on('close', () => (this.ended = true));
+    this.closed = new Promise((resolve) =>
+      response.on('close', () => {
+        this.ended = true;
+        resolve();
+      }),
+    );
   }
 
   static open(url: string, headers: Record<string, string> = {}): Promise<SseRecording> {
@@ -68,6 +77,15 @@ export class SseRecording {
     this.response.destroy();
   }
 
+  /** Stops reading, as a stalled client does: the server's unsent output then grows. */
+  pause(): void {
+    this.response.pause();
+  }
+
+  resume(): void {
+    this.response.resume();
+  }
+
   private receive(chunk: string): void {
     this.raw += chunk;
     const lines = (this.pendingLine + chunk).split(/\r\n|\r|\n/);
@@ -91,6 +109,8 @@ export class SseRecording {
     const { id, event, data } = this.current;
     this.current = { data: [] };
     if (data.length === 0) return;
-    this.events.push({ id, event, data: data.join('\n') });
+    const received = { id, event, data: data.join('\n') };
+    this.events.push(received);
+    this.onEvent?.(received);
   }
 }

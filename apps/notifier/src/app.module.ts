@@ -6,9 +6,15 @@ import { ChangeFeedModule } from '@app/change-feed';
 import { ConfigModule, NotifierConfig } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
 import { HttpErrorFilter } from './errors/http-error.filter';
+import { AdminModule } from './admin/admin.module';
+import { HealthModule } from './health/health.module';
+import { InboxModule } from './inbox/inbox.module';
 import { IngestModule } from './ingest/ingest.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { requestLogOptions } from './request-log';
+import { RetentionModule } from './retention/retention.module';
 import { StreamModule } from './stream/stream.module';
+import { WatchesModule } from './watches/watches.module';
 
 @Module({})
 export class AppModule {
@@ -21,8 +27,14 @@ export class AppModule {
         PersistenceModule.forRoot(databaseUrl),
         ChangeFeedModule,
         AuthModule,
+        MetricsModule,
+        HealthModule,
         IngestModule,
         StreamModule,
+        InboxModule,
+        AdminModule,
+        RetentionModule,
+        WatchesModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },
@@ -30,7 +42,8 @@ export class AppModule {
           provide: APP_PIPE,
           useValue: new ValidationPipe({
             whitelist: true,
-            forbidNonWhitelisted: true,
+            // Unknown fields are dropped rather than refused: query strings may carry access_token.
+            forbidNonWhitelisted: false,
             transform: true,
             stopAtFirstError: false,
           }),

@@ -1,8 +1,11 @@
+import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { NotifierConfig } from '@app/config';
 import { AppModule } from './app.module';
+import { mountOpenApi } from './openapi';
 
 /** The whole service, ready to listen: used by `main.ts` and by the end-to-end tests. */
 export async function createNotifierApp(
@@ -17,5 +20,35 @@ export async function createNotifierApp(
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  allowCrossOrigin(app, config.http.corsOrigins);
+  mountOpenApi(app);
   return app;
+}
+
+/**
+ * Pages on the exact origins of CORS_ORIGINS may call the API and open the stream with the
+ * user's cookie. Registered before every route, so error answers carry the headers too and the
+ * page can read its 401 or 404; the stream's `writeHead` keeps headers already set.
+ */
+function allowCrossOrigin(app: NestExpressApplication, origins: readonly string[]): void {
+  const allowed = new Set(origins);
+  // Every answer depends on Origin, also one without CORS headers: caches must key on it.
+  app.use((_request: Request, response: Response, next: NextFunction) => {
+    response.vary('Origin');
+    next();
+  });
+  app.enableCors(corsOptions((origin) => allowed.has(origin)));
+}
+
+function corsOptions(isAllowed: (origin: string) => boolean): CorsOptions {
+  return {
+    // `false` makes `cors` add no header at all, credentials and preflight answers included.
+    origin: (origin, callback) => callback(null, origin !== undefined && isAllowed(origin)),
+    credentials: true,
+    methods: ['GET', 'POST', 'PUT', 'DELETE'],
+    // Last-Event-ID: a front end reading the stream with fetch sets its resume point itself.
+    allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
+    // Browsers cap this (Chromium at 2 hours); it spares a preflight before most requests.
+    maxAge: 600,
+  };
 }

@@ -105,7 +105,11 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
     if (subscriber !== this.subscriber || this.closing) return;
     this.logger.error(`Listener failed: ${error.message}`);
     this.connected = false;
-    void subscriber.close().catch(() => undefined);
+    subscriber
+      .close()
+      .catch((closeError: Error) =>
+        this.logger.debug(`Closing the failed listener: ${closeError.message}`),
+      );
     this.restartTimer = setTimeout(() => {
       this.start().catch((startError: Error) => this.failed(this.subscriber!, startError));
     }, reconnectDelay(5));

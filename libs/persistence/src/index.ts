@@ -3,6 +3,21 @@ export { dataSourceOptions } from './data-source-options';
 export { PersistenceModule } from './persistence.module';
 export { ClosedStreamRepository } from './repositories/closed-stream.repository';
 export { NotificationRepository } from './repositories/notification.repository';
-export type { AppendResult, LogRow } from './repositories/notification.repository';
+export { READ_CHANNEL } from './repositories/notification.repository';
+export type {
+  AppendResult,
+  InboxQuery,
+  LogQuery,
+  LogRow,
+  MarkReadResult,
+} from './repositories/notification.repository';
+export { NotificationEntity } from './entities/notification.entity';
 export { OutboxRepository } from './repositories/outbox.repository';
 export type { OutboxBacklog } from './repositories/outbox.repository';
+export { RetentionWatermarkRepository } from './repositories/retention-watermark.repository';
+export {
+  UnknownTableError,
+  WatchRefusedError,
+  WatchRepository,
+} from './repositories/watch.repository';
+export type { Watch, WatchSettings } from './repositories/watch.repository';

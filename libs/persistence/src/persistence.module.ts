@@ -6,8 +6,16 @@ import { MigrationRunner } from './migration-runner';
 import { ClosedStreamRepository } from './repositories/closed-stream.repository';
 import { NotificationRepository } from './repositories/notification.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { RetentionWatermarkRepository } from './repositories/retention-watermark.repository';
+import { WatchRepository } from './repositories/watch.repository';
 
-const REPOSITORIES = [NotificationRepository, OutboxRepository, ClosedStreamRepository];
+const REPOSITORIES = [
+  NotificationRepository,
+  OutboxRepository,
+  ClosedStreamRepository,
+  RetentionWatermarkRepository,
+  WatchRepository,
+];
 
 /** The pool, the migrations (run at start-up) and one repository per table. */
 @Module({})

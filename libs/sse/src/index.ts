@@ -1,3 +1,3 @@
 export { encodeComment, encodeEvent, encodeRetry, SSE_HEADERS } from './wire-format';
 export type { SseEvent } from './wire-format';
-export { InvalidResumeIdError, parseResumeId } from './resume-id';
+export { InvalidResumeIdError, isLogId, parseResumeId } from './resume-id';

@@ -1,4 +1,4 @@
-const MAX_RESUME_ID = (1n << 63n) - 1n;
+const MAX_LOG_ID = (1n << 63n) - 1n;
 const DECIMAL = /^(0|[1-9][0-9]{0,18})$/;
 
 export class InvalidResumeIdError extends Error {
@@ -18,9 +18,12 @@ export function parseResumeId(header: unknown, query: unknown): bigint | undefin
   return undefined;
 }
 
+/** A log id as clients send it: a plain decimal from 0 to 2^63 − 1. */
+export function isLogId(value: unknown): value is string {
+  return typeof value === 'string' && DECIMAL.test(value) && BigInt(value) <= MAX_LOG_ID;
+}
+
 function parseOne(value: unknown, source: string): bigint {
-  if (typeof value !== 'string' || !DECIMAL.test(value)) throw new InvalidResumeIdError(source);
-  const id = BigInt(value);
-  if (id > MAX_RESUME_ID) throw new InvalidResumeIdError(source);
-  return id;
+  if (!isLogId(value)) throw new InvalidResumeIdError(source);
+  return BigInt(value);
 }

@@ -16,10 +16,9 @@ export interface ErrorBody {
   message: string | string[];
 }
 
-/** What body-parser throws: a client error with its own status, e.g. bad JSON or too large. */
+/** What body-parser throws through http-errors, e.g. a body over the size limit. */
 interface ClientRequestError {
   status: number;
-  type: string;
   expose: boolean;
   message: string;
 }
@@ -46,14 +45,7 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   private toBody(exception: unknown): ErrorBody {
     if (exception instanceof HttpException) return httpErrorBody(exception);
-    if (isClientRequestError(exception)) {
-      return errorBody(
-        exception.status,
-        exception.type === 'entity.parse.failed'
-          ? 'Request body is not valid JSON'
-          : exception.message,
-      );
-    }
+    if (isClientRequestError(exception)) return errorBody(exception.status, exception.message);
     const errorId = randomUUID();
     this.logger.error(
       { errorId, err: exception },
@@ -83,7 +75,6 @@ function isClientRequestError(error: unknown): error is ClientRequestError {
     typeof candidate?.status === 'number' &&
     candidate.status >= 400 &&
     candidate.status < 500 &&
-    candidate.expose === true &&
-    typeof candidate.type === 'string'
+    candidate.expose === true
   );
 }

@@ -78,6 +78,16 @@ export class IngestLeadership implements OnApplicationShutdown {
     return client;
   }
 
+  /** A lost session: its errors from here on are expected, so they only reach the debug log. */
+  private discard(client: Client | undefined): void {
+    if (!client) return;
+    const note = (error: Error) =>
+      this.logger.debug(`Discarded leader connection: ${error.message}`);
+    client.removeAllListeners('error');
+    client.on('error', note);
+    client.end().catch(note);
+  }
+
   private lose(error: Error): void {
     if (this.stopped) return;
     if (this.leading) this.logger.warn(`Lost the ingest lead: ${error.message}`);
@@ -85,9 +95,7 @@ export class IngestLeadership implements OnApplicationShutdown {
     this.leading = false;
     const client = this.client;
     this.client = undefined;
-    client?.removeAllListeners('error');
-    client?.on('error', () => undefined);
-    client?.end().catch(() => undefined);
+    this.discard(client);
     clearTimeout(this.timer);
     this.schedule(CAMPAIGN_MS + Math.random() * CAMPAIGN_MS);
   }

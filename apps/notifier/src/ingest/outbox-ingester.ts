@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ChangeFeed, SingleFlight } from '@app/change-feed';
 import { NotificationRepository } from '@app/persistence';
+import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { IngestLeadership } from './ingest-leadership';
 
 export const OUTBOX_CHANNEL = 'notification_outbox';
@@ -23,6 +24,7 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly log: NotificationRepository,
     private readonly leadership: IngestLeadership,
+    private readonly metrics: NotifierMetrics,
     feed: ChangeFeed,
   ) {
     feed.on(OUTBOX_CHANNEL, () => this.wake());
@@ -49,7 +51,10 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
   private async drain(): Promise<void> {
     let moved: number;
     do {
-      ({ count: moved } = await this.log.appendFromOutbox(BATCH));
+      const { count, lagSeconds } = await this.log.appendFromOutbox(BATCH);
+      this.metrics.ingested.inc(count);
+      for (const lag of lagSeconds) this.metrics.ingestLag.observe(lag);
+      moved = count;
     } while (moved === BATCH && this.leadership.isLeader);
   }
 }

@@ -8,11 +8,33 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiHeader,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentUser, UserAuthGuard } from '@app/auth';
 import { InvalidResumeIdError, parseResumeId } from '@app/sse';
+import { ErrorBodyDto } from '../errors/error-body.dto';
 import { ClosedStreams } from './closed-streams';
 import { StreamHub } from './stream-hub';
+
+const STREAM_DESCRIPTION = [
+  'First `retry: <SSE_RETRY_MS>`; then one event per notification:',
+  '`id: <id>` + `data: {"id":"<id>","type":…,"payload":…,"createdAt":…,"readAt":null}`.',
+  'With a resume point, every later notification of the user in id order, then live ones.',
+  '`event: read` with `{"ids":[…]}` or `{"upTo":"<id>"}` when read state changes (no `id:`).',
+  '`event: reset` with `{"reason":"history-truncated","oldestId":"…"}` when the resume point is',
+  'older than what retention kept. `: ping` comments every SSE_HEARTBEAT_MS.',
+].join(' ');
 
 /**
  * The stream is written on the raw response instead of with `@Sse()`: the contract needs a
@@ -28,6 +50,44 @@ export class EventsController {
 
   @Get()
   @UseGuards(UserAuthGuard)
+  @ApiTags('stream')
+  @ApiBearerAuth('user')
+  @ApiOperation({
+    summary: 'The signed-in user’s notifications as Server-Sent Events',
+    description: STREAM_DESCRIPTION,
+  })
+  @ApiProduces('text/event-stream')
+  @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Resume after this log id' })
+  @ApiQuery({
+    name: 'lastEventId',
+    required: false,
+    description: 'Resume point when the header is absent',
+  })
+  @ApiQuery({
+    name: 'access_token',
+    required: false,
+    description: 'The JWT, for EventSource (no headers)',
+  })
+  @ApiOkResponse({
+    description: 'The stream; see the description for its frames',
+    headers: {
+      'Content-Type': { description: 'text/event-stream; charset=utf-8' },
+      'Cache-Control': { description: 'no-cache, no-transform' },
+      'X-Accel-Buffering': { description: 'no' },
+    },
+  })
+  @ApiBadRequestResponse({
+    type: ErrorBodyDto,
+    description: 'Malformed Last-Event-ID or lastEventId',
+  })
+  @ApiUnauthorizedResponse({
+    type: ErrorBodyDto,
+    description: 'Missing or invalid token: EventSource stops',
+  })
+  @ApiNotFoundResponse({
+    type: ErrorBodyDto,
+    description: 'Stream closed for good: EventSource stops',
+  })
   open(
     @CurrentUser() userId: string,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,

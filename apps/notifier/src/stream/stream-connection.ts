@@ -67,9 +67,17 @@ export class StreamConnection {
   async replay(event: LogEvent): Promise<boolean> {
     if (this.ended) return false;
     this.cursor = event.id;
-    if (this.response.write(event.frame)) return true;
-    await Promise.race([once(this.response, 'drain'), once(this.response, 'close')]);
-    return !this.ended;
+    return this.writePaced(event.frame);
+  }
+
+  /**
+   * Skips what retention deleted: the `reset` frame carries no `id:`, so the client's resume
+   * point moves only with the rows that follow it.
+   */
+  async skipTruncated(deletedUpTo: bigint, frame: string): Promise<boolean> {
+    if (this.ended) return false;
+    this.cursor = deletedUpTo;
+    return this.writePaced(frame);
   }
 
   /**
@@ -101,6 +109,12 @@ export class StreamConnection {
       this.endReason ??= 'client';
       listener(this.endReason);
     });
+  }
+
+  private async writePaced(chunk: Buffer | string): Promise<boolean> {
+    if (this.response.write(chunk)) return true;
+    await Promise.race([once(this.response, 'drain'), once(this.response, 'close')]);
+    return !this.ended;
   }
 
   private holdDuringReplay(event: LogEvent): void {

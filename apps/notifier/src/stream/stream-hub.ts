@@ -7,8 +7,9 @@ import {
 import type { Response } from 'express';
 import { ChangeFeed, SingleFlight } from '@app/change-feed';
 import { NotifierConfig } from '@app/config';
-import { LogRow, NotificationRepository } from '@app/persistence';
-import { encodeComment, encodeRetry, SSE_HEADERS } from '@app/sse';
+import { LogRow, NotificationRepository, RetentionWatermarkRepository } from '@app/persistence';
+import { encodeComment, encodeEvent, encodeRetry, SSE_HEADERS } from '@app/sse';
+import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { toLogEvent } from './notification-frame';
 import { EndReason, StreamConnection } from './stream-connection';
 
@@ -17,6 +18,13 @@ const LIVE_PAGE = 1000;
 const REPLAY_PAGE = 500;
 const SAFETY_POLL_MS = 5_000;
 const HEARTBEAT = encodeComment('ping');
+
+/** Tells a resuming client that retention deleted the history before `oldestId`. */
+const resetFrame = (oldestId: bigint) =>
+  encodeEvent({
+    event: 'reset',
+    data: JSON.stringify({ reason: 'history-truncated', oldestId: oldestId.toString() }),
+  });
 
 /**
  * Every open stream of this instance, by user. Reads the log once per batch for all of them
@@ -40,6 +48,8 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
   constructor(
     private readonly config: NotifierConfig,
     private readonly log: NotificationRepository,
+    private readonly watermark: RetentionWatermarkRepository,
+    private readonly metrics: NotifierMetrics,
     feed: ChangeFeed,
   ) {
     feed.on(APPENDED_CHANNEL, (newestId) => this.onAppended(newestId));
@@ -97,6 +107,19 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     for (const stream of this.byUser.get(userId) ?? []) stream.end(reason);
   }
 
+  /** Writes a frame that is not a notification (no `id:`) to every open stream of a user. */
+  sendToUser(userId: string, frame: string): void {
+    const chunk = Buffer.from(frame);
+    for (const stream of this.byUser.get(userId) ?? []) stream.write(chunk);
+  }
+
+  busiestUsers(limit: number): { userId: string; connections: number }[] {
+    return [...this.byUser]
+      .map(([userId, streams]) => ({ userId, connections: streams.size }))
+      .sort((a, b) => b.connections - a.connections)
+      .slice(0, limit);
+  }
+
   connectionsOf(userId: string): readonly StreamConnection[] {
     return [...(this.byUser.get(userId) ?? [])];
   }
@@ -126,19 +149,37 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     const streams = this.byUser.get(row.userId);
     if (streams) {
       const event = toLogEvent(row);
-      for (const stream of streams) stream.deliver(event);
+      let delivered = 0;
+      for (const stream of streams) if (stream.deliver(event)) delivered++;
+      this.metrics.delivered.inc(delivered);
+      this.metrics.deliveryLatency.observe((Date.now() - Date.parse(row.createdAt)) / 1000);
     }
     this.dispatchedUpTo = BigInt(row.id);
   }
 
   private async replay(stream: StreamConnection): Promise<void> {
     for (;;) {
-      const rows = await this.log.findForUserAfter(stream.userId, stream.cursor, REPLAY_PAGE);
+      const after = stream.cursor;
+      const rows = await this.log.findForUserAfter(stream.userId, after, REPLAY_PAGE);
+      if (!(await this.skipTruncated(stream, after))) return;
       for (const row of rows) {
+        if (BigInt(row.id) <= stream.cursor) continue;
         if (!(await stream.replay(toLogEvent(row)))) return;
+        this.metrics.delivered.inc();
+        this.metrics.replayed.inc();
       }
       if (rows.length < REPLAY_PAGE && stream.finishReplay()) return;
     }
+  }
+
+  /**
+   * Read after the page on purpose: retention raises the watermark before it deletes, so a
+   * watermark at or below `after` here proves the page just read was missing nothing.
+   */
+  private async skipTruncated(stream: StreamConnection, after: bigint): Promise<boolean> {
+    const deletedUpTo = await this.watermark.deletedUpTo();
+    if (deletedUpTo <= after) return true;
+    return stream.skipTruncated(deletedUpTo, resetFrame(deletedUpTo + 1n));
   }
 
   private add(stream: StreamConnection): void {
@@ -154,13 +195,18 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     }
     streams.add(stream);
     this.connectionCount++;
-    stream.onEnd(() => this.remove(stream));
+    this.metrics.openConnections.inc();
+    stream.onEnd((reason) => {
+      if (reason === 'slow-consumer') this.metrics.slowConsumerDisconnects.inc();
+      this.remove(stream);
+    });
   }
 
   private remove(stream: StreamConnection): void {
     const streams = this.byUser.get(stream.userId);
     if (!streams?.delete(stream)) return;
     this.connectionCount--;
+    this.metrics.openConnections.dec();
     if (streams.size === 0) this.byUser.delete(stream.userId);
   }
 

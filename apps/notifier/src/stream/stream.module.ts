@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ClosedStreams } from './closed-streams';
 import { EventsController } from './events.controller';
+import { ReadStateRelay } from './read-state-relay';
 import { StreamHub } from './stream-hub';
 
 @Module({
   controllers: [EventsController],
-  providers: [StreamHub, ClosedStreams],
+  providers: [StreamHub, ClosedStreams, ReadStateRelay],
   exports: [StreamHub, ClosedStreams],
 })
 export class StreamModule {}

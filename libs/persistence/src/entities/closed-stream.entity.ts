@@ -1,7 +1,8 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
 
 /** Users whose stream an admin closed for good: their stream requests answer 404. */
 @Entity({ name: 'closed_streams' })
+@Check('closed_streams_reason_at_most_500_chars', `char_length(reason) <= 500`)
 export class ClosedStreamEntity {
   @PrimaryColumn({ name: 'user_id', type: 'text' })
   userId!: string;

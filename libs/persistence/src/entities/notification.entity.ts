@@ -1,7 +1,9 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /** The log: written only by the ingester, so id order is commit order. */
 @Entity({ name: 'notifications' })
+@Index('notifications_user_id_id', ['userId', 'id'])
+@Index('notifications_unread_user_id_id', ['userId', 'id'], { where: 'read_at IS NULL' })
 export class NotificationEntity {
   /** 64-bit, so pg hands it over as a decimal string. */
   @PrimaryColumn({ type: 'bigint' })
@@ -19,7 +21,7 @@ export class NotificationEntity {
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 
-  @Column({ name: 'stored_at', type: 'timestamptz' })
+  @Column({ name: 'stored_at', type: 'timestamptz', default: () => 'now()' })
   storedAt!: Date;
 
   @Column({ name: 'read_at', type: 'timestamptz', nullable: true })

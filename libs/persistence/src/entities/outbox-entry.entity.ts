@@ -1,7 +1,16 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** What producers insert, in their own transactions; drained into the log by the ingester. */
 @Entity({ name: 'notification_outbox' })
+@Check(
+  'outbox_user_id_1_to_200_chars_without_control_characters',
+  `char_length(user_id) BETWEEN 1 AND 200 AND user_id !~ '[\\x01-\\x1f\\x7f-\\x9f]'`,
+)
+@Check(
+  'outbox_type_matches_a_z_0_9_dot_colon_dash_underscore_1_to_100',
+  `type ~ '^[A-Za-z0-9_.:-]{1,100}$'`,
+)
+@Check('outbox_payload_at_most_64_kib', `octet_length(payload::text) <= 65536`)
 export class OutboxEntryEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { NotificationEntity } from '../entities/notification.entity';
 
 /** A log row as the stream sends it: text columns only, formatted once by Postgres. */
 export interface LogRow {
@@ -16,10 +17,27 @@ export interface LogRow {
 export interface AppendResult {
   count: number;
   lastId: string | null;
+  /** For each appended row, seconds from its producer's INSERT to the append. */
+  lagSeconds: number[];
 }
 
-/** Taken by every drain transaction, so two drains can never interleave their ids. */
-const DRAIN_LOCK = [0x6e6f7466, 2] as const;
+export interface InboxQuery {
+  before?: bigint;
+  unreadOnly: boolean;
+  limit: number;
+}
+
+export interface LogQuery {
+  userId?: string;
+  type?: string;
+  after?: bigint;
+  limit: number;
+}
+
+export type MarkReadResult = 'marked' | 'already-read' | 'not-found';
+
+/** Read-state changes reach every instance on this channel, sent in the updating transaction. */
+export const READ_CHANNEL = 'notifications_read';
 
 const iso = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -30,32 +48,23 @@ const LOG_ROW = `id::text AS id, user_id AS "userId", type, payload::text AS pay
 /** The notifications log: the only place that knows its SQL. */
 @Injectable()
 export class NotificationRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  private readonly notifications: Repository<NotificationEntity>;
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {
+    this.notifications = db.getRepository(NotificationEntity);
+  }
 
   /**
-   * Moves the oldest outbox rows into the log in one transaction under a transaction-level
-   * advisory lock, so ids are handed out in commit order and a reader resuming with
-   * `id > n` never skips a row that commits later.
+   * Moves the oldest outbox rows into the log, in one transaction under a transaction-level
+   * advisory lock (see the `notifier_drain_outbox` migration), so ids follow commit order.
    */
-  appendFromOutbox(limit: number): Promise<AppendResult> {
-    return this.db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1, $2)', [...DRAIN_LOCK]);
-      const [result] = await tx.query<AppendResult[]>(
-        `WITH moved AS (
-           DELETE FROM notification_outbox
-           WHERE id IN (SELECT id FROM notification_outbox ORDER BY id LIMIT $1)
-           RETURNING id, user_id, type, payload, created_at
-         ), appended AS (
-           INSERT INTO notifications (id, user_id, type, payload, created_at)
-           SELECT nextval('notifications_id_seq'), user_id, type, payload, created_at
-           FROM (SELECT * FROM moved ORDER BY id) AS in_producer_order
-           RETURNING id
-         )
-         SELECT count(*)::int AS count, max(id)::text AS "lastId" FROM appended`,
-        [limit],
-      );
-      return result;
-    });
+  async appendFromOutbox(limit: number): Promise<AppendResult> {
+    const [result] = await this.db.query<AppendResult[]>(
+      `SELECT moved AS count, last_id::text AS "lastId", lag_seconds AS "lagSeconds"
+       FROM notifier_drain_outbox($1)`,
+      [limit],
+    );
+    return result;
   }
 
   /** The next rows of the whole log, for the live path: one query per batch per instance. */
@@ -79,5 +88,102 @@ export class NotificationRepository {
       `SELECT coalesce(max(id), 0)::text AS id FROM notifications`,
     );
     return BigInt(row.id);
+  }
+
+  /**
+   * The highest id of the log's expired prefix among its oldest `limit` rows, stopping at the
+   * first row stored at or after `storedBefore`, so retention only ever removes a prefix.
+   */
+  async lastExpiredId(storedBefore: Date, limit: number): Promise<bigint | undefined> {
+    const [row] = await this.db.query<{ id: string | null }[]>(
+      `WITH oldest AS (SELECT id, stored_at FROM notifications ORDER BY id LIMIT $1)
+       SELECT max(id)::text AS id FROM oldest
+       WHERE id < coalesce((SELECT min(id) FROM oldest WHERE stored_at >= $2), 9223372036854775807)`,
+      [limit, storedBefore],
+    );
+    return row.id === null ? undefined : BigInt(row.id);
+  }
+
+  /** Deletes the log up to and including an id; returns how many rows went. */
+  async deleteUpTo(id: bigint): Promise<number> {
+    const [, deleted] = await this.db.query<[unknown, number]>(
+      `DELETE FROM notifications WHERE id <= $1`,
+      [id.toString()],
+    );
+    return deleted;
+  }
+
+  /** A user's inbox page, newest first. */
+  listForUser(
+    userId: string,
+    { before, unreadOnly, limit }: InboxQuery,
+  ): Promise<NotificationEntity[]> {
+    const query = this.notifications
+      .createQueryBuilder('n')
+      .where('n.userId = :userId', { userId })
+      .orderBy('n.id', 'DESC')
+      .limit(limit);
+    if (before !== undefined) query.andWhere('n.id < :before', { before: before.toString() });
+    if (unreadOnly) query.andWhere('n.readAt IS NULL');
+    return query.getMany();
+  }
+
+  countUnread(userId: string): Promise<number> {
+    return this.notifications
+      .createQueryBuilder('n')
+      .where('n.userId = :userId AND n.readAt IS NULL', { userId })
+      .getCount();
+  }
+
+  /** The whole log for admins, oldest first, with optional filters. */
+  list({ userId, type, after, limit }: LogQuery): Promise<NotificationEntity[]> {
+    const query = this.notifications.createQueryBuilder('n').orderBy('n.id', 'ASC').limit(limit);
+    if (userId !== undefined) query.andWhere('n.userId = :userId', { userId });
+    if (type !== undefined) query.andWhere('n.type = :type', { type });
+    if (after !== undefined) query.andWhere('n.id > :after', { after: after.toString() });
+    return query.getMany();
+  }
+
+  async findById(id: bigint): Promise<NotificationEntity | null> {
+    return this.notifications.findOneBy({ id: id.toString() });
+  }
+
+  /** Marks one of the user's notifications read and announces it, in one statement. */
+  async markRead(userId: string, id: bigint): Promise<MarkReadResult> {
+    const [row] = await this.db.query<{ found: boolean; marked: boolean }[]>(
+      `WITH target AS (
+         SELECT id, read_at FROM notifications WHERE id = $1 AND user_id = $2 FOR UPDATE
+       ), marked AS (
+         UPDATE notifications SET read_at = now()
+         FROM target WHERE notifications.id = target.id AND target.read_at IS NULL
+         RETURNING notifications.id
+       ), announced AS (
+         SELECT pg_notify('${READ_CHANNEL}', json_build_object('userId', $2::text, 'ids', json_build_array(id::text))::text)
+         FROM marked
+       )
+       SELECT EXISTS (SELECT 1 FROM target) AS found, EXISTS (SELECT 1 FROM announced) AS marked`,
+      [id.toString(), userId],
+    );
+    if (!row.found) return 'not-found';
+    return row.marked ? 'marked' : 'already-read';
+  }
+
+  /** Marks every unread notification of the user read and announces the highest id marked. */
+  async markAllRead(userId: string): Promise<{ updated: number; upTo: string | null }> {
+    const [row] = await this.db.query<{ updated: number; upTo: string | null }[]>(
+      `WITH marked AS (
+         UPDATE notifications SET read_at = now()
+         WHERE user_id = $1 AND read_at IS NULL
+         RETURNING id
+       ), summary AS (
+         SELECT count(*)::int AS updated, max(id)::text AS "upTo" FROM marked
+       ), announced AS (
+         SELECT pg_notify('${READ_CHANNEL}', json_build_object('userId', $1::text, 'upTo', "upTo")::text)
+         FROM summary WHERE updated > 0
+       )
+       SELECT updated, "upTo", (SELECT count(*) FROM announced) AS announced FROM summary`,
+      [userId],
+    );
+    return { updated: row.updated, upTo: row.upTo };
   }
 }

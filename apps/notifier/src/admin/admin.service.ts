@@ -1,0 +1,99 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { QueryFailedError } from 'typeorm';
+import { ClosedStreamRepository, NotificationRepository, OutboxRepository } from '@app/persistence';
+import { OutboxIngester } from '../ingest/outbox-ingester';
+import { NotifierMetrics } from '../metrics/notifier-metrics';
+import { StreamHub } from '../stream/stream-hub';
+import {
+  AdminNotificationDto,
+  AdminNotificationsPageDto,
+  AdminNotificationsQueryDto,
+  ConnectionDto,
+  CreateNotificationDto,
+  StatsDto,
+} from './admin.dto';
+
+const CHECK_VIOLATION = '23514';
+
+@Injectable()
+export class AdminService {
+  private readonly instanceId = randomUUID();
+
+  constructor(
+    private readonly outbox: OutboxRepository,
+    private readonly log: NotificationRepository,
+    private readonly closedStreams: ClosedStreamRepository,
+    private readonly hub: StreamHub,
+    private readonly ingester: OutboxIngester,
+    private readonly metrics: NotifierMetrics,
+  ) {}
+
+  /** Same path as any producer: the outbox, so the ordering invariant holds for admins too. */
+  async enqueue({ userId, type, payload }: CreateNotificationDto): Promise<void> {
+    try {
+      await this.outbox.enqueue(userId, type, payload);
+    } catch (error) {
+      const driverError =
+        error instanceof QueryFailedError
+          ? (error.driverError as { code?: string; constraint?: string })
+          : {};
+      if (driverError.code !== CHECK_VIOLATION) throw error;
+      throw new BadRequestException(`Rejected by the outbox rule ${driverError.constraint}`);
+    }
+  }
+
+  async list(query: AdminNotificationsQueryDto): Promise<AdminNotificationsPageDto> {
+    const rows = await this.log.list({
+      userId: query.userId,
+      type: query.type,
+      after: query.after === undefined ? undefined : BigInt(query.after),
+      limit: query.limit + 1,
+    });
+    const items = rows.slice(0, query.limit).map((row) => AdminNotificationDto.from(row));
+    const nextAfter = rows.length > query.limit ? items[items.length - 1].id : null;
+    return { items, nextAfter };
+  }
+
+  async findOne(id: bigint): Promise<AdminNotificationDto> {
+    const row = await this.log.findById(id);
+    if (!row) throw new NotFoundException(`Notification ${id} not found`);
+    return AdminNotificationDto.from(row);
+  }
+
+  async stats(): Promise<StatsDto> {
+    const [backlog, lastLogId, delivered] = await Promise.all([
+      this.outbox.backlog(),
+      this.log.latestId(),
+      this.metrics.delivered.get(),
+    ]);
+    const oldest = backlog.oldestCreatedAt;
+    return {
+      instanceId: this.instanceId,
+      ingestLeader: this.ingester.isLeader,
+      connections: { total: this.hub.openConnections, topUsers: this.hub.busiestUsers(10) },
+      outbox: { backlog: backlog.count, oldestCreatedAt: oldest?.toISOString() ?? null },
+      lastLogId: lastLogId.toString(),
+      ingestLagSeconds: oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0,
+      eventsDelivered: delivered.values[0]?.value ?? 0,
+    };
+  }
+
+  connections(userId: string): ConnectionDto[] {
+    return this.hub.connectionsOf(userId).map((stream) => ({
+      id: stream.id,
+      openedAt: stream.openedAt.toISOString(),
+      lastEventId: stream.cursor.toString(),
+      bufferedBytes: stream.bufferedBytes,
+    }));
+  }
+
+  /** Every instance ends the user's streams when the change NOTIFY reaches it. */
+  closeStream(userId: string, reason: string | undefined): Promise<void> {
+    return this.closedStreams.close(userId, reason ?? null);
+  }
+
+  async reopenStream(userId: string): Promise<void> {
+    await this.closedStreams.reopen(userId);
+  }
+}

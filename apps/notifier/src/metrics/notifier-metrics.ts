@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The service's Prometheus metrics, in a registry of its own (so that several app instances
+ * in one process, as in the tests, never clash over the global one).
+ */
+@Injectable()
+export class NotifierMetrics {
+  readonly registry = new Registry();
+
+  readonly openConnections = new Gauge({
+    name: 'notifier_open_connections',
+    help: 'Event streams open on this instance',
+    registers: [this.registry],
+  });
+
+  readonly ingested = new Counter({
+    name: 'notifier_notifications_ingested_total',
+    help: 'Notifications moved from the outbox into the log by this instance',
+    registers: [this.registry],
+  });
+
+  readonly delivered = new Counter({
+    name: 'notifier_notifications_delivered_total',
+    help: 'Notification frames written to streams, live or replayed',
+    registers: [this.registry],
+  });
+
+  readonly replayed = new Counter({
+    name: 'notifier_notifications_replayed_total',
+    help: 'Notification frames written to resuming streams from the log',
+    registers: [this.registry],
+  });
+
+  readonly slowConsumerDisconnects = new Counter({
+    name: 'notifier_slow_consumer_disconnects_total',
+    help: 'Streams ended because their unsent output passed SSE_MAX_BUFFER_BYTES',
+    registers: [this.registry],
+  });
+
+  readonly ingestLag = new Histogram({
+    name: 'notifier_ingest_lag_seconds',
+    help: 'Time from the producer row (created_at) to its append to the log',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  readonly deliveryLatency = new Histogram({
+    name: 'notifier_delivery_latency_seconds',
+    help: 'Time from the producer row (created_at) to its live dispatch to open streams',
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'notifier_' });
+  }
+}

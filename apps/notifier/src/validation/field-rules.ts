@@ -1,0 +1,67 @@
+import { BadRequestException, PipeTransform } from '@nestjs/common';
+import { ValidateBy, ValidationOptions } from 'class-validator';
+import { isValidUserId } from '@app/auth';
+import { isLogId } from '@app/sse';
+
+/** The outbox rules, checked before the database so that a 400 can name the field. */
+export const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
+export const MAX_PAYLOAD_BYTES = 65536;
+
+export const IsLogId = (options?: ValidationOptions) =>
+  ValidateBy(
+    {
+      name: 'isLogId',
+      validator: {
+        validate: isLogId,
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} must be a decimal id from 0 to 9223372036854775807`,
+      },
+    },
+    options,
+  );
+
+export const IsUserId = (options?: ValidationOptions) =>
+  ValidateBy(
+    {
+      name: 'isUserId',
+      validator: {
+        validate: isValidUserId,
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} must be 1–200 characters without control characters`,
+      },
+    },
+    options,
+  );
+
+export const IsJsonWithin = (bytes: number, options?: ValidationOptions) =>
+  ValidateBy(
+    {
+      name: 'isJsonWithin',
+      validator: {
+        validate: (value) =>
+          value !== undefined && Buffer.byteLength(JSON.stringify(value)) <= bytes,
+        defaultMessage: (args) =>
+          `${args?.property ?? 'value'} must be JSON of at most ${bytes} bytes`,
+      },
+    },
+    options,
+  );
+
+/** `:id` path parameters: 400 unless a log id. */
+export class LogIdPipe implements PipeTransform<unknown, bigint> {
+  transform(value: unknown): bigint {
+    if (!isLogId(value))
+      throw new BadRequestException('id must be a decimal id from 0 to 9223372036854775807');
+    return BigInt(value);
+  }
+}
+
+/** `:userId` path parameters: 400 unless a valid user id. */
+export class UserIdPipe implements PipeTransform<unknown, string> {
+  transform(value: unknown): string {
+    if (!isValidUserId(value)) {
+      throw new BadRequestException('userId must be 1–200 characters without control characters');
+    }
+    return value;
+  }
+}

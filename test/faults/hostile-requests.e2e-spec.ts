@@ -1,0 +1,240 @@
+import { JwtService } from '@nestjs/jwt';
+import { healthStatus } from '../support/database-faults';
+import {
+  Producer,
+  RunningNotifier,
+  startNotifier,
+  TEST_ADMIN_TOKEN,
+  TEST_JWT_SECRET,
+} from '../support/notifier-harness';
+import { rawGet, rawRequest } from '../support/raw-http';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { uniqueUser } from '../support/users';
+
+const jwt = new JwtService();
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const now = () => Math.floor(Date.now() / 1000);
+const INVALID_UTF8 = Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x80]);
+const HUGE = 'a'.repeat(64 * 1024);
+
+/** Tokens the header-borne cases of stream.e2e-spec.ts refuse, sent by the other two channels. */
+const hostileTokens: [string, string][] = [
+  ['alg none', `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'u' })}.`],
+  ['alg NONE', `${base64url({ alg: 'NONE', typ: 'JWT' })}.${base64url({ sub: 'u' })}.`],
+  [
+    'HS512 instead of HS256',
+    jwt.sign({ sub: 'u' }, { secret: TEST_JWT_SECRET, algorithm: 'HS512' }),
+  ],
+  ['no sub', jwt.sign({ name: 'u' }, { secret: TEST_JWT_SECRET })],
+  ['expired', jwt.sign({ sub: 'u', exp: now() - 60 }, { secret: TEST_JWT_SECRET })],
+  ['nbf in the future', jwt.sign({ sub: 'u', nbf: now() + 3600 }, { secret: TEST_JWT_SECRET })],
+  [
+    'a signature stripped',
+    `${jwt.sign({ sub: 'u' }, { secret: TEST_JWT_SECRET })}`.replace(/\.[^.]*$/, '.'),
+  ],
+];
+
+describe('hostile requests on every entry point', () => {
+  let database: TestDatabase;
+  let notifier: RunningNotifier;
+  let producer: Producer;
+  let bearer: string;
+
+  const send = (path: string | Buffer, headers: [string, string | Buffer][] = []) =>
+    rawRequest(notifier.baseUrl, rawGet(path, headers));
+  const asUser = (path: string, headers: [string, string | Buffer][] = []) =>
+    send(path, [['Authorization', bearer], ...headers]);
+  const asAdmin = (path: string) => send(path, [['Authorization', `Bearer ${TEST_ADMIN_TOKEN}`]]);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    notifier = await startNotifier(database.url);
+    producer = new Producer(database.url);
+    bearer = `Bearer ${notifier.tokenFor(uniqueUser())}`;
+  });
+
+  afterAll(async () => {
+    await notifier.close();
+    await producer.close();
+    await database.drop();
+  });
+
+  afterEach(async () => {
+    expect(await healthStatus(notifier.baseUrl)).toBe(200);
+  });
+
+  describe('oversized', () => {
+    it.each([
+      ['a 64 KiB header', () => asUser('/users/me/events', [['X-Padding', HUGE]])],
+      ['a 64 KiB query string', () => asUser(`/users/me/events?lastEventId=1&pad=${HUGE}`)],
+      [
+        'a 64 KiB Last-Event-ID',
+        () => asUser('/users/me/events', [['Last-Event-ID', '9'.repeat(65_536)]]),
+      ],
+      ['a 64 KiB token', () => send(`/users/me/events?access_token=${HUGE}`)],
+    ])('%s is refused with 431', async (_, request) => {
+      expect((await request()).status).toBe(431);
+    });
+  });
+
+  describe('non-UTF-8 bytes', () => {
+    it('in Last-Event-ID: 400', async () => {
+      expect((await asUser('/users/me/events', [['Last-Event-ID', INVALID_UTF8]])).status).toBe(
+        400,
+      );
+    });
+
+    it('percent-encoded in lastEventId: 400', async () => {
+      expect((await asUser('/users/me/events?lastEventId=%FF%FE%C3%28')).status).toBe(400);
+    });
+
+    it('in the Authorization header, the access_token parameter or the cookie: 401', async () => {
+      const token = Buffer.concat([Buffer.from('Bearer '), INVALID_UTF8]);
+      expect((await send('/users/me/events', [['Authorization', token]])).status).toBe(401);
+      expect((await send('/users/me/events?access_token=%FF%FE')).status).toBe(401);
+      const cookie = Buffer.concat([Buffer.from('access_token='), INVALID_UTF8]);
+      expect((await send('/users/me/events', [['Cookie', cookie]])).status).toBe(401);
+    });
+
+    it('raw in the path: 4xx', async () => {
+      const path = Buffer.concat([Buffer.from('/users/'), INVALID_UTF8, Buffer.from('/events')]);
+      const { status } = await send(path, [['Authorization', bearer]]);
+      expect(status).toBeGreaterThanOrEqual(400);
+      expect(status).toBeLessThan(500);
+    });
+  });
+
+  describe('resume points that are not ids', () => {
+    it.each([
+      '99999999999999999999999999',
+      '-9223372036854775808',
+      '1e18',
+      '0x10',
+      '1;DROP TABLE notifications',
+      '1) OR (1=1',
+      '1%27%20OR%20%271%27%3D%271',
+    ])('lastEventId=%s: 400 JSON naming the field', async (value) => {
+      const response = await asUser(`/users/me/events?lastEventId=${encodeURI(value)}`);
+      expect(response.status).toBe(400);
+      expect(response.body).toContain('lastEventId');
+    });
+  });
+
+  describe.each(hostileTokens)('a token with %s', (_, token) => {
+    it('is refused with 401 from the access_token parameter and from the cookie', async () => {
+      expect((await send(`/users/me/events?access_token=${token}`)).status).toBe(401);
+      expect((await send('/users/me/events', [['Cookie', `access_token=${token}`]])).status).toBe(
+        401,
+      );
+    });
+
+    it('is refused with 401 by the inbox', async () => {
+      const response = await send('/users/me/notifications', [
+        ['Authorization', `Bearer ${token}`],
+      ]);
+      expect(response.status).toBe(401);
+    });
+
+    it('is refused with 401 by the admin API', async () => {
+      const response = await send('/admin/stats', [['Authorization', `Bearer ${token}`]]);
+      expect(response.status).toBe(401);
+    });
+  });
+
+  describe('the inbox', () => {
+    it.each([
+      'limit=99999999999999999999999',
+      'limit=-1',
+      'limit=0',
+      'limit=201',
+      'limit=1e3',
+      'before=-1',
+      'before=1%3BDROP%20TABLE%20notifications',
+      "before=1'%20OR%20'1'%3D'1",
+      'before=99999999999999999999999',
+    ])('?%s: 400 naming the field', async (query) => {
+      const response = await asUser(`/users/me/notifications?${query}`);
+      expect(response.status).toBe(400);
+      expect(response.body).toContain(query.split('=')[0]);
+    });
+
+    it.each([
+      "1'%20OR%20'1'%3D'1",
+      '1%3BDROP%20TABLE%20notifications',
+      '-1',
+      '99999999999999999999999',
+    ])('POST …/%s/read: 400 or 404', async (id) => {
+      const response = await rawRequest(
+        notifier.baseUrl,
+        Buffer.from(
+          `POST /users/me/notifications/${id}/read HTTP/1.1\r\nHost: localhost\r\n` +
+            `Authorization: ${bearer}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      expect([400, 404]).toContain(response.status);
+    });
+  });
+
+  describe('the admin API', () => {
+    it.each([
+      '/admin/notifications?limit=-1',
+      '/admin/notifications?limit=99999999999999999999999',
+      '/admin/notifications?after=1%3BDROP%20TABLE%20notifications',
+      '/admin/notifications?after=-1',
+    ])('%s: 400', async (path) => {
+      expect((await asAdmin(path)).status).toBe(400);
+    });
+
+    it.each([
+      "1'%20OR%20'1'%3D'1",
+      '1%3BDROP%20TABLE%20notifications',
+      '-1',
+      '99999999999999999999999',
+    ])('/admin/notifications/%s: 400 or 404', async (id) => {
+      expect([400, 404]).toContain((await asAdmin(`/admin/notifications/${id}`)).status);
+    });
+
+    it.each([
+      ['malformed JSON', Buffer.from('{"userId": "u", ')],
+      [
+        'SQL in the fields',
+        Buffer.from(`{"userId":"u","type":"x'; DROP TABLE notifications; --"}`),
+      ],
+      [
+        'a 2 MiB body',
+        Buffer.from(JSON.stringify({ userId: 'u', payload: { text: 'x'.repeat(2 << 20) } })),
+      ],
+    ])('POST /admin/notifications with %s: 4xx', async (_, body) => {
+      const head =
+        `POST /admin/notifications HTTP/1.1\r\nHost: localhost\r\n` +
+        `Authorization: Bearer ${TEST_ADMIN_TOKEN}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+      const { status } = await rawRequest(
+        notifier.baseUrl,
+        Buffer.concat([Buffer.from(head), body]),
+      );
+      expect(status).toBeGreaterThanOrEqual(400);
+      expect(status).toBeLessThan(500);
+    });
+
+    it('refuses a user token, an almost-right admin token and non-UTF-8 bytes with 401', async () => {
+      for (const token of [
+        bearer,
+        `Bearer ${TEST_ADMIN_TOKEN.slice(0, -1)}`,
+        `Bearer ${TEST_ADMIN_TOKEN}x`,
+        Buffer.concat([Buffer.from('Bearer '), INVALID_UTF8]),
+      ]) {
+        expect((await send('/admin/stats', [['Authorization', token]])).status).toBe(401);
+      }
+    });
+  });
+
+  it('still delivers to a well-behaved client afterwards, and the log is intact', async () => {
+    const user = uniqueUser();
+    const recording = await notifier.stream(user);
+    await producer.notify(user, { after: 'the storm' });
+    const [event] = await recording.waitForMessages(1);
+    recording.close();
+    expect(event.id).toEqual((await producer.logIds(user))[0]);
+  });
+});

@@ -1,0 +1,90 @@
+import type { StreamConnection } from '../../apps/notifier/src/stream/stream-connection';
+import { StreamHub } from '../../apps/notifier/src/stream/stream-hub';
+import { checkDelivery, exactly } from '../support/delivery';
+import { Producer, RunningNotifier, startNotifier } from '../support/notifier-harness';
+import { SseRecording } from '../support/sse-client';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { uniqueUser } from '../support/users';
+import { sleep, waitForAsync } from '../support/wait-for';
+
+/** The full size of the requirement: 200 replay pages, about 65 MB on the wire. */
+const BACKLOG = 100_000;
+const LIVE = 200;
+/** Makes the backlog far larger than what the kernel's socket buffers absorb. */
+const PADDING_BYTES = 500;
+/** Node's default high-water mark of a socket plus one frame: what pacing allows in memory. */
+const PACED_BUFFER_BYTES = 16 * 1024 + 1_024;
+
+/** Waits until the kernel's socket buffers are full and the replay stops writing. */
+async function waitForSteadyCursor(connection: StreamConnection): Promise<void> {
+  let previous = connection.cursor;
+  await waitForAsync(async () => {
+    await sleep(300);
+    const steady = connection.cursor === previous;
+    previous = connection.cursor;
+    return steady;
+  }, 'the replay to wait for the socket');
+}
+
+describe('a client resuming tens of thousands of events behind', () => {
+  let database: TestDatabase;
+  let notifier: RunningNotifier;
+  let producer: Producer;
+  let recording: SseRecording | undefined;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    notifier = await startNotifier(database.url);
+    producer = new Producer(database.url);
+  });
+
+  afterAll(async () => {
+    recording?.close();
+    await notifier.close();
+    await producer.close();
+    await database.drop();
+  });
+
+  it('is replayed at the pace of its socket, then joins the live flow in order with nothing lost or doubled', async () => {
+    const user = uniqueUser();
+    await producer.pool.query(
+      `INSERT INTO notification_outbox (user_id, payload)
+       SELECT $1, jsonb_build_object('n', n, 'text', repeat('x', $3)) FROM generate_series(1, $2::int) AS n`,
+      [user, BACKLOG, PADDING_BYTES],
+    );
+    let backlog: string[] = [];
+    await waitForAsync(
+      async () => (backlog = await producer.logIds(user)).length === BACKLOG,
+      'the backlog in the log',
+      40_000,
+    );
+
+    recording = await notifier.stream(user, { headers: { 'Last-Event-ID': '0' } });
+    await recording.waitForMessages(100);
+    recording.pause();
+    const [connection] = notifier.app.get(StreamHub).connectionsOf(user);
+    const produceLive = async (count: number) => {
+      for (let n = 0; n < count; n++) await producer.notify(user, { live: n });
+    };
+
+    // While the client does not read, the replay waits for the socket instead of reading on.
+    await produceLive(LIVE / 2);
+    await waitForSteadyCursor(connection);
+    expect(connection.cursor).toBeLessThan(BigInt(backlog[BACKLOG - 1]));
+    expect(connection.ended).toBe(false);
+    expect(connection.bufferedBytes).toBeLessThanOrEqual(PACED_BUFFER_BYTES);
+    expect(recording.messages.length).toBeLessThan(BACKLOG);
+
+    recording.resume();
+    await produceLive(LIVE / 2);
+    let expected: string[] = [];
+    await waitForAsync(
+      async () => (expected = await producer.logIds(user)).length === BACKLOG + LIVE,
+      'the live notifications in the log',
+    );
+    await recording.waitForMessages(expected.length, 40_000);
+    await sleep(100);
+    expect(checkDelivery(recording.messageIds, expected)).toEqual(exactly(expected.length));
+    expect(recording.ended).toBe(false);
+  }, 120_000);
+});

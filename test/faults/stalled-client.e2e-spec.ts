@@ -1,0 +1,101 @@
+import type { EndReason } from '../../apps/notifier/src/stream/stream-connection';
+import { StreamHub } from '../../apps/notifier/src/stream/stream-hub';
+import { checkDelivery, exactly } from '../support/delivery';
+import { Producer, RunningNotifier, startNotifier } from '../support/notifier-harness';
+import { ResumingTab, tabOn } from '../support/resuming-tab';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { uniqueUser } from '../support/users';
+import { sleep, waitFor, waitForAsync } from '../support/wait-for';
+
+/** Process start-ups and recoveries are slow on a busy 2-core CI machine; waits are bounded below. */
+jest.setTimeout(90_000);
+
+const MAX_BUFFER_BYTES = 64 * 1024;
+const PAYLOAD_BYTES = 16_000;
+/** Small statements, so that the unsent output grows step by step where it can be sampled. */
+const ROWS_PER_INSERT = 1;
+/** Far more than the kernel's socket buffers on loopback and the limit can hold together. */
+const MAX_BACKLOG = 6_000;
+/** About 8 MB more, produced after the cut while the client still does not read. */
+const BACKLOG_AFTER_THE_CUT = 500;
+/** One frame may be queued on top of the limit before the connection is cut. */
+const LARGEST_FRAME = PAYLOAD_BYTES + 1_000;
+
+describe('a client that stops reading', () => {
+  let database: TestDatabase;
+  let notifier: RunningNotifier;
+  let producer: Producer;
+  const tabs: ResumingTab[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    notifier = await startNotifier(database.url, {
+      SSE_MAX_BUFFER_BYTES: String(MAX_BUFFER_BYTES),
+    });
+    producer = new Producer(database.url);
+  });
+
+  afterAll(async () => {
+    await Promise.all(tabs.map((tab) => tab.stop()));
+    await notifier.close();
+    await producer.close();
+    await database.drop();
+  });
+
+  it('is ended once its unsent output passes SSE_MAX_BUFFER_BYTES, and resumes everything when it reads again', async () => {
+    const hub = notifier.app.get(StreamHub);
+    const user = uniqueUser();
+    const stalled = tabOn(notifier, user);
+    tabs.push(stalled);
+    await waitFor(() => hub.connectionsOf(user).length === 1, 'the stalling stream');
+    const [stalledConnection] = hub.connectionsOf(user);
+    const reading = tabOn(notifier, user);
+    tabs.push(reading);
+    await waitFor(() => hub.connectionsOf(user).length === 2, 'the reading stream');
+    let endedFor: EndReason | undefined;
+    stalledConnection.onEnd((reason) => (endedFor = reason));
+    stalled.pause();
+
+    let largestBuffer = 0;
+    const sampler = setInterval(() => {
+      largestBuffer = Math.max(largestBuffer, stalledConnection.bufferedBytes);
+    }, 2);
+    let backlog = 0;
+    const produce = async (rows: number) => {
+      await producer.pool.query(
+        `INSERT INTO notification_outbox (user_id, payload)
+         SELECT $1, jsonb_build_object('n', n, 'blob', repeat('x', $2)) FROM generate_series(1, $3) AS n`,
+        [user, PAYLOAD_BYTES, rows],
+      );
+      backlog += rows;
+    };
+    while (!stalledConnection.ended && backlog < MAX_BACKLOG) {
+      await produce(ROWS_PER_INSERT);
+      await sleep(2);
+    }
+    await waitFor(() => stalledConnection.ended, 'the stalled stream to be ended', 10_000);
+    // The backlog keeps growing while the client still does not read: nothing is held for it.
+    await produce(BACKLOG_AFTER_THE_CUT);
+    clearInterval(sampler);
+
+    expect(hub.connectionsOf(user)).not.toContain(stalledConnection);
+    expect(endedFor).toBe('slow-consumer');
+    expect(largestBuffer).toBeLessThanOrEqual(MAX_BUFFER_BYTES + LARGEST_FRAME);
+
+    let expected: string[] = [];
+    await waitForAsync(
+      async () => (expected = await producer.logIds(user)).length === backlog,
+      'the backlog in the log',
+      20_000,
+    );
+    await reading.waitForIds(backlog);
+    expect(stalled.ids.length).toBeLessThan(backlog);
+
+    stalled.resume();
+    await stalled.waitForIds(backlog, 20_000);
+    await sleep(100);
+    expect(checkDelivery(stalled.ids, expected)).toEqual(exactly(backlog));
+    expect(stalled.connections).toBeGreaterThanOrEqual(2);
+    expect(checkDelivery(reading.ids, expected)).toEqual(exactly(backlog));
+  });
+});

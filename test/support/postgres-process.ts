@@ -1,0 +1,50 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { resolve } from 'node:path';
+import { waitFor } from './wait-for';
+
+const ROOT = resolve(__dirname, '../..');
+
+/** A PostgreSQL server of a test's own, which the test may stop and start again at will. */
+export class PostgresProcess {
+  private output = '';
+  private exited = false;
+
+  private constructor(private readonly child: ChildProcess) {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (this.output += chunk));
+    child.once('exit', () => (this.exited = true));
+  }
+
+  /** Starts the server on `port` with its data in `dir` (kept across restarts). */
+  static async start(dir: string, port: number): Promise<{ server: PostgresProcess; url: string }> {
+    const child = spawn(
+      process.execPath,
+      [
+        ...['-r', require.resolve('ts-node/register/transpile-only')],
+        ...['-r', require.resolve('tsconfig-paths/register')],
+        resolve(__dirname, 'postgres-process-main.ts'),
+        dir,
+        String(port),
+      ],
+      {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.json') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const server = new PostgresProcess(child);
+    await waitFor(() => /ready \S+\n/.test(server.output) || server.exited, 'PostgreSQL', 60_000);
+    const url = /ready (\S+)\n/.exec(server.output)?.[1];
+    if (!url) throw new Error(`PostgreSQL did not start: ${server.output}`);
+    return { server, url };
+  }
+
+  /** A clean shutdown of the server, which ends every client's connection. */
+  async stop(): Promise<void> {
+    if (this.exited) return;
+    const exit = once(this.child, 'exit');
+    this.child.kill('SIGTERM');
+    await exit;
+  }
+}

@@ -1,0 +1,46 @@
+import { JwtService } from '@nestjs/jwt';
+import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from './notifier-harness';
+import { NotifierProcess } from './notifier-process';
+
+const jwt = new JwtService();
+
+/** A token the service processes below accept. */
+export const processTokenFor = (userId: string) =>
+  jwt.sign({ sub: userId }, { secret: TEST_JWT_SECRET, algorithm: 'HS256', expiresIn: '1h' });
+
+/** One instance of the service as `npm start` runs it, on a fixed port of a shared database. */
+export class ServiceInstance {
+  private constructor(
+    readonly process: NotifierProcess,
+    readonly baseUrl: string,
+  ) {}
+
+  /** Starts it and waits until it listens. */
+  static async start(
+    databaseUrl: string,
+    port: number,
+    env: Record<string, string> = {},
+  ): Promise<ServiceInstance> {
+    const child = NotifierProcess.start({
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      JWT_SECRET: TEST_JWT_SECRET,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      LOG_LEVEL: 'info',
+      ...env,
+    });
+    await child.waitForOutput(/Notifier is listening on/, 60_000);
+    return new ServiceInstance(child, `http://127.0.0.1:${port}`);
+  }
+
+  /** Whether it has logged winning the ingest lead more often than losing it. */
+  get believesItLeads(): boolean {
+    const output = this.process.stdout;
+    return count(output, 'Leading ingestion') > count(output, 'Lost the ingest lead');
+  }
+}
+
+function count(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}
