@@ -15,6 +15,7 @@ import { requestLogOptions } from './request-log';
 import { RetentionModule } from './retention/retention.module';
 import { StreamModule } from './stream/stream.module';
 import { WatchesModule } from './watches/watches.module';
+import { WebModule } from './web/web.module';
 
 @Module({})
 export class AppModule {
@@ -35,6 +36,7 @@ export class AppModule {
         AdminModule,
         RetentionModule,
         WatchesModule,
+        WebModule.forRoot(config),
       ],
       providers: [
         { provide: APP_FILTER, useClass: HttpErrorFilter },

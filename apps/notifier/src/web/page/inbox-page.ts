@@ -1,0 +1,122 @@
+import { ClosedReason, ConnectionStatus, InboxApiError, NotifierClient } from '@app/client';
+import { NotificationList } from './notification-list.js';
+
+/** Shared by the user's tabs, so that a new tab is signed in (and follows the same stream). */
+const TOKEN_KEY = 'notifier:token';
+
+const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const signInSection = byId<HTMLElement>('sign-in');
+const signInForm = byId<HTMLFormElement>('sign-in-form');
+const tokenInput = byId<HTMLTextAreaElement>('token');
+const signInMessage = byId<HTMLParagraphElement>('sign-in-message');
+const demoButton = byId<HTMLButtonElement>('demo-token');
+const inboxSection = byId<HTMLElement>('inbox');
+const connection = byId<HTMLElement>('connection');
+const unreadBadge = byId<HTMLElement>('unread-count');
+const closedNotice = byId<HTMLElement>('closed');
+const historyNotice = byId<HTMLElement>('history-truncated');
+const emptyNotice = byId<HTMLElement>('empty');
+const list = new NotificationList(
+  byId<HTMLOListElement>('notifications'),
+  (id) => void markRead(id),
+);
+
+let client: NotifierClient | undefined;
+let everOpen = false;
+
+function main(): void {
+  signInForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void follow(tokenInput.value.trim());
+  });
+  if (document.body.dataset.demoTokens !== undefined) {
+    demoButton.hidden = false;
+    demoButton.addEventListener('click', () => void useDemoToken());
+  }
+  byId('sign-out').addEventListener('click', () => signOut());
+  byId('read-all').addEventListener('click', () => void client?.markAllRead().catch(report));
+  setInterval(() => list.refreshTimes(), 30_000);
+
+  const token = localStorage.getItem(TOKEN_KEY);
+  if (token) void follow(token);
+  else signOut();
+}
+
+async function follow(token: string): Promise<void> {
+  localStorage.setItem(TOKEN_KEY, token);
+  signInSection.hidden = true;
+  inboxSection.hidden = false;
+  everOpen = false;
+  const current = new NotifierClient({ token });
+  client = current;
+  current.onNotification((notification) => {
+    list.prepend(notification);
+    emptyNotice.hidden = true;
+  });
+  current.onRead((change) => list.markShownRead('ids' in change ? change.ids : change));
+  current.onReset(() => (historyNotice.hidden = false));
+  current.onUnreadCount(showUnread);
+  current.onStatus(showStatus);
+  showStatus(current.status);
+  try {
+    list.show(await current.start());
+    emptyNotice.hidden = !list.isEmpty;
+  } catch (error) {
+    if (!(error instanceof InboxApiError && error.status === 401)) report(error);
+  }
+}
+
+function showStatus(status: ConnectionStatus, reason?: ClosedReason): void {
+  if (status === 'open') everOpen = true;
+  connection.dataset.status = status;
+  connection.textContent =
+    status === 'open'
+      ? 'Live'
+      : status === 'connecting'
+        ? everOpen
+          ? 'Reconnecting…'
+          : 'Connecting…'
+        : 'Stream closed';
+  if (reason === 'unauthorized') signOut('The service refused this token: sign in again.');
+  if (reason === 'stream-closed') closedNotice.hidden = false;
+}
+
+function showUnread(count: number): void {
+  unreadBadge.textContent = String(count);
+  unreadBadge.hidden = count === 0;
+  unreadBadge.setAttribute('aria-label', `${count} unread`);
+  document.title = count > 0 ? `(${count}) Inbox · Notifier` : 'Inbox · Notifier';
+}
+
+async function markRead(id: string): Promise<void> {
+  await client?.markRead(id).catch(report);
+}
+
+async function useDemoToken(): Promise<void> {
+  const response = await fetch('/dev/demo-token', { method: 'POST' });
+  if (!response.ok)
+    return report(new Error(`No demo token: the service answered ${response.status}`));
+  const { token } = (await response.json()) as { token: string };
+  await follow(token);
+}
+
+function signOut(message = ''): void {
+  client?.stop();
+  client = undefined;
+  localStorage.removeItem(TOKEN_KEY);
+  inboxSection.hidden = true;
+  closedNotice.hidden = true;
+  historyNotice.hidden = true;
+  signInSection.hidden = false;
+  signInMessage.textContent = message;
+  connection.dataset.status = 'signed-out';
+  connection.textContent = 'Signed out';
+  showUnread(0);
+}
+
+function report(error: unknown): void {
+  signInMessage.textContent = error instanceof Error ? error.message : String(error);
+  console.error(error);
+}
+
+main();

@@ -1,0 +1,13 @@
+export { compareIds, isAfter } from './event-id.js';
+export { InboxApiError } from './inbox-api.js';
+export type {
+  ClosedReason,
+  ConnectionStatus,
+  InboxPage,
+  Notification,
+  ReadChange,
+  ResetNotice,
+} from './notification.js';
+export { NotifierClient } from './notifier-client.js';
+export type { NotifierClientOptions } from './notifier-client.js';
+export type { EventSourceConstructor, StorageLike } from './runtime.js';

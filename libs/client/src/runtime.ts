@@ -1,0 +1,59 @@
+/**
+ * The few parts of the browser platform the client uses, described structurally so that the
+ * same code type-checks and runs in browsers and in Node (where some are passed in).
+ */
+
+export interface StreamMessage {
+  data?: unknown;
+  lastEventId?: string;
+}
+
+export interface EventSourceLike {
+  readonly readyState: number;
+  addEventListener(type: string, listener: (event: StreamMessage) => void): void;
+  close(): void;
+}
+
+/** `window.EventSource`, or in Node the `eventsource` package's export. */
+export type EventSourceConstructor = new (url: string) => EventSourceLike;
+
+/** `localStorage`, or anything with its three methods. */
+export interface StorageLike {
+  getItem(key: string): string | null;
+  setItem(key: string, value: string): void;
+  removeItem(key: string): void;
+}
+
+export interface ChannelLike {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: { data: unknown }) => void): void;
+  close(): void;
+}
+
+export interface LockManagerLike {
+  request(
+    name: string,
+    options: { signal?: AbortSignal },
+    callback: () => Promise<void>,
+  ): Promise<unknown>;
+}
+
+interface BrowserGlobals {
+  EventSource?: EventSourceConstructor;
+  localStorage?: StorageLike;
+  BroadcastChannel?: new (name: string) => ChannelLike;
+  navigator?: { locks?: LockManagerLike };
+  addEventListener?: (type: string, listener: () => void) => void;
+}
+
+export const platform = globalThis as unknown as BrowserGlobals;
+
+/** A storage that lives as long as the process: what Node gets when none is passed. */
+export function memoryStorage(): StorageLike {
+  const items = new Map<string, string>();
+  return {
+    getItem: (key) => items.get(key) ?? null,
+    setItem: (key, value) => void items.set(key, value),
+    removeItem: (key) => void items.delete(key),
+  };
+}

@@ -1,0 +1,223 @@
+import { JwtService } from '@nestjs/jwt';
+import { EventSource } from 'eventsource';
+import {
+  ClosedReason,
+  ConnectionStatus,
+  InboxApiError,
+  Notification,
+  NotifierClient,
+  NotifierClientOptions,
+  ReadChange,
+} from '@app/client';
+import {
+  Producer,
+  RunningNotifier,
+  startNotifier,
+  TEST_JWT_SECRET,
+} from './support/notifier-harness';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+import { uniqueUser } from './support/users';
+import { sleep, waitFor, waitForAsync } from './support/wait-for';
+
+/** What one client told its app. */
+class Recorded {
+  readonly notifications: Notification[] = [];
+  readonly reads: ReadChange[] = [];
+  readonly statuses: [ConnectionStatus, ClosedReason | undefined][] = [];
+  unread?: number;
+
+  constructor(readonly client: NotifierClient) {
+    client.onNotification((notification) => this.notifications.push(notification));
+    client.onRead((change) => this.reads.push(change));
+    client.onStatus((status, reason) => this.statuses.push([status, reason]));
+    client.onUnreadCount((count) => (this.unread = count));
+  }
+
+  get ids(): string[] {
+    return this.notifications.map((notification) => notification.id);
+  }
+}
+
+describe('libs/client against the real service (Node, eventsource package)', () => {
+  let database: TestDatabase;
+  let notifier: RunningNotifier;
+  let producer: Producer;
+  const clients: NotifierClient[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // One stream per user, so that a second stream ends the client's; a short retry.
+    notifier = await startNotifier(database.url, {
+      SSE_MAX_CONNECTIONS_PER_USER: '1',
+      SSE_RETRY_MS: '100',
+    });
+    producer = new Producer(database.url);
+  });
+  afterEach(() => clients.splice(0).forEach((client) => client.stop()));
+  afterAll(async () => {
+    await notifier.close();
+    await producer.close();
+    await database.drop();
+  });
+
+  function clientOf(user: string, options: Partial<NotifierClientOptions> = {}): Recorded {
+    const client = new NotifierClient({
+      token: notifier.tokenFor(user),
+      baseUrl: notifier.baseUrl,
+      EventSource,
+      ...options,
+    });
+    clients.push(client);
+    return new Recorded(client);
+  }
+
+  async function openConnections(user: string): Promise<{ lastEventId: string }[]> {
+    const answer = await notifier.http<{ lastEventId: string }[]>(
+      'GET',
+      `/admin/users/${user}/connections`,
+      { as: 'admin' },
+    );
+    return answer.body;
+  }
+
+  it('loads the inbox, then streams from its newest id: nothing missed, nothing twice', async () => {
+    const user = uniqueUser();
+    await producer.notify(user, { n: 1 });
+    await producer.notify(user, { n: 2 });
+    const before = await producer.waitForLogIds(user, 2);
+    const recorded = clientOf(user);
+
+    const page = await recorded.client.start();
+    expect(page.map((item) => item.id)).toEqual([before[1], before[0]]);
+    await waitFor(() => recorded.client.status === 'open', 'the stream to open');
+    expect(await openConnections(user)).toEqual([
+      expect.objectContaining({ lastEventId: before[1] }),
+    ]);
+
+    await producer.notify(user, { n: 3 });
+    const [, , third] = await producer.waitForLogIds(user, 3);
+    await waitFor(() => recorded.notifications.length === 1, 'the live notification');
+    expect(recorded.notifications[0]).toMatchObject({ id: third, payload: { n: 3 }, readAt: null });
+    expect(recorded.client.lastId).toBe(third);
+    expect(recorded.statuses.map(([status]) => status)).toEqual(['open']);
+  });
+
+  it('keeps the last id it showed in the given storage', async () => {
+    const user = uniqueUser();
+    const items = new Map<string, string>();
+    const storage = {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => void items.set(key, value),
+      removeItem: (key: string) => void items.delete(key),
+    };
+    const first = clientOf(user, { storage });
+    await first.client.start();
+    await waitFor(() => first.client.status === 'open', 'the stream to open');
+    await producer.notify(user, {});
+    const [id] = await producer.waitForLogIds(user, 1);
+    await waitFor(() => first.notifications.length === 1, 'the notification');
+    expect([...items.values()]).toEqual([id]);
+  });
+
+  it('keeps the unread count in step with reads made anywhere', async () => {
+    const user = uniqueUser();
+    for (let n = 0; n < 3; n++) await producer.notify(user, { n });
+    const ids = await producer.waitForLogIds(user, 3);
+    const recorded = clientOf(user);
+    await recorded.client.start();
+    expect(recorded.unread).toBe(3);
+    await waitFor(() => recorded.client.status === 'open', 'the stream to open');
+
+    await producer.notify(user, { n: 3 });
+    await waitFor(() => recorded.unread === 4, 'a new notification to count');
+
+    // Read in another tab or device: the stream's `event: read` brings it here.
+    await notifier.http('POST', `/users/me/notifications/${ids[0]}/read`, { as: user });
+    await waitFor(() => recorded.unread === 3, 'the read elsewhere to count');
+    expect(recorded.reads).toEqual([{ ids: [ids[0]] }]);
+
+    // Counted at once, and once only, whether the stream's echo comes before or after.
+    await recorded.client.markRead(ids[1]);
+    expect(recorded.unread).toBe(2);
+    expect(recorded.reads).toContainEqual({ ids: [ids[1]] });
+
+    await recorded.client.markAllRead();
+    expect(recorded.unread).toBe(0);
+    expect(
+      (await notifier.http('GET', '/users/me/notifications/unread-count', { as: user })).body,
+    ).toEqual({ count: 0 });
+  });
+
+  it('stops for good when an admin closes the stream (404), and does not come back', async () => {
+    const user = uniqueUser();
+    const recorded = clientOf(user);
+    await recorded.client.start();
+    await waitFor(() => recorded.client.status === 'open', 'the stream to open');
+
+    await notifier.http('DELETE', `/admin/users/${user}/stream`, { as: 'admin' });
+    await waitFor(() => recorded.client.status === 'closed-for-good', 'the client to give up');
+    expect(recorded.client.closedReason).toBe('stream-closed');
+    expect(recorded.statuses.at(-1)).toEqual(['closed-for-good', 'stream-closed']);
+
+    await notifier.http('PUT', `/admin/users/${user}/stream`, { as: 'admin' });
+    await sleep(500); // ample for a retry of 100 ms: a client that came back would be seen
+    expect(await openConnections(user)).toEqual([]);
+    expect(recorded.statuses.at(-1)?.[0]).toBe('closed-for-good');
+  });
+
+  it('tells the app to sign in again when the stream refuses its token (401)', async () => {
+    const user = uniqueUser();
+    const shortLived = new JwtService().sign(
+      { sub: user },
+      { secret: TEST_JWT_SECRET, algorithm: 'HS256', expiresIn: '2s' },
+    );
+    const recorded = clientOf(user, { token: shortLived });
+    await recorded.client.start();
+    await waitFor(() => recorded.client.status === 'open', 'the stream to open');
+    await sleep(2_100);
+
+    // A stream of the same user ends this one (one per user here): EventSource reconnects
+    // with the expired token and is refused.
+    const other = await notifier.stream(user);
+    await waitFor(() => recorded.client.status === 'closed-for-good', 'the client to give up');
+    other.close();
+    expect(recorded.client.closedReason).toBe('unauthorized');
+  });
+
+  it('refuses to start with a bad token and says why', async () => {
+    const recorded = clientOf(uniqueUser(), { token: 'not-a-jwt' });
+    await expect(recorded.client.start()).rejects.toEqual(new InboxApiError(401));
+    expect(recorded.statuses).toEqual([['closed-for-good', 'unauthorized']]);
+  });
+
+  it('shares one stream between clients of one user (tabs), and hands over without loss', async () => {
+    const user = uniqueUser();
+    const items = new Map<string, string>();
+    const storage = {
+      getItem: (key: string) => items.get(key) ?? null,
+      setItem: (key: string, value: string) => void items.set(key, value),
+      removeItem: (key: string) => void items.delete(key),
+    };
+    const tabs = [clientOf(user, { storage, shareAcrossTabs: true })];
+    await tabs[0].client.start();
+    await waitFor(() => tabs[0].client.status === 'open', 'the first tab to lead');
+    tabs.push(clientOf(user, { storage, shareAcrossTabs: true }));
+    await tabs[1].client.start();
+    await waitFor(() => tabs[1].client.status === 'open', 'the second tab to follow');
+
+    await producer.notify(user, { n: 1 });
+    await waitFor(() => tabs.every((tab) => tab.notifications.length === 1), 'both tabs');
+    expect(await openConnections(user)).toHaveLength(1);
+
+    tabs[0].client.stop();
+    await producer.notify(user, { n: 2 });
+    await producer.notify(user, { n: 3 });
+    const ids = await producer.waitForLogIds(user, 3);
+    await waitFor(() => tabs[1].notifications.length === 3, 'the second tab to take over');
+    expect(tabs[1].ids).toEqual(ids);
+    await waitForAsync(
+      async () => (await openConnections(user)).length === 1,
+      'one stream, the new leader’s',
+    );
+  });
+});
