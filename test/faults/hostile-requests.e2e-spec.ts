@@ -96,6 +96,34 @@ describe('hostile requests on every entry point', () => {
       expect((await send('/users/me/events', [['Cookie', cookie]])).status).toBe(401);
     });
 
+    it('in a JSON body: 400 naming UTF-8, and nothing is written', async () => {
+      const user = uniqueUser();
+      const body = Buffer.concat([
+        Buffer.from(`{"userId":"${user}","payload":{"text":"`),
+        INVALID_UTF8,
+        Buffer.from('"}}'),
+      ]);
+      const response = await fetch(`${notifier.baseUrl}/admin/notifications`, {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+          'Content-Type': 'application/json',
+        },
+        body,
+      });
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message: 'Request body is not valid UTF-8',
+      });
+      const { rows } = await producer.pool.query(
+        'SELECT count(*)::int AS n FROM notification_outbox WHERE user_id = $1',
+        [user],
+      );
+      expect(rows[0].n).toBe(0);
+    });
+
     it('raw in the path: 4xx', async () => {
       const path = Buffer.concat([Buffer.from('/users/'), INVALID_UTF8, Buffer.from('/events')]);
       const { status } = await send(path, [['Authorization', bearer]]);

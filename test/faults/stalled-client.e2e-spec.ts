@@ -31,6 +31,8 @@ describe('a client that stops reading', () => {
     database = await createTestDatabase();
     notifier = await startNotifier(database.url, {
       SSE_MAX_BUFFER_BYTES: String(MAX_BUFFER_BYTES),
+      // A stream that fell behind is ended when it takes nothing for one heartbeat interval.
+      SSE_HEARTBEAT_MS: '1000',
     });
     producer = new Producer(database.url);
   });
@@ -42,7 +44,7 @@ describe('a client that stops reading', () => {
     await database.drop();
   });
 
-  it('is ended once its unsent output passes SSE_MAX_BUFFER_BYTES, and resumes everything when it reads again', async () => {
+  it('is ended when it takes nothing for a heartbeat interval, never holding more than SSE_MAX_BUFFER_BYTES, and resumes everything when it reads again', async () => {
     const hub = notifier.app.get(StreamHub);
     const user = uniqueUser();
     const stalled = tabOn(notifier, user);
@@ -97,5 +99,29 @@ describe('a client that stops reading', () => {
     expect(checkDelivery(stalled.ids, expected)).toEqual(exactly(backlog));
     expect(stalled.connections).toBeGreaterThanOrEqual(2);
     expect(checkDelivery(reading.ids, expected)).toEqual(exactly(backlog));
+  });
+
+  it('a burst far over SSE_MAX_BUFFER_BYTES reaches a client that reads, on the same connection', async () => {
+    const hub = notifier.app.get(StreamHub);
+    const user = uniqueUser();
+    const tab = tabOn(notifier, user);
+    tabs.push(tab);
+    await waitFor(() => hub.connectionsOf(user).length === 1, 'the stream');
+    const [connection] = hub.connectionsOf(user);
+    let endedFor: EndReason | undefined;
+    connection.onEnd((reason) => (endedFor = reason));
+
+    const burst = 40; // about 640 KB, ten times the limit, in one statement and one log read
+    await producer.pool.query(
+      `INSERT INTO notification_outbox (user_id, payload)
+       SELECT $1, jsonb_build_object('n', n, 'blob', repeat('x', $2)) FROM generate_series(1, $3) AS n`,
+      [user, PAYLOAD_BYTES, burst],
+    );
+    await tab.waitForIds(burst);
+    const expected = await producer.logIds(user);
+    expect(checkDelivery(tab.ids, expected)).toEqual(exactly(burst));
+    expect(tab.connections).toBe(1);
+    expect(endedFor).toBeUndefined();
+    expect(connection.ended).toBe(false);
   });
 });

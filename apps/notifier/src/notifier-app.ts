@@ -1,6 +1,8 @@
 import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { isUtf8 } from 'node:buffer';
+import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { NotifierConfig } from '@app/config';
@@ -15,14 +17,24 @@ export async function createNotifierApp(
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, databaseUrl),
     // Open streams would otherwise keep `close()` waiting; they end themselves first.
-    { bufferLogs: true, forceCloseConnections: true },
+    { bufferLogs: true, forceCloseConnections: true, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   allowCrossOrigin(app, config.http.corsOrigins);
+  app.use(json({ limit: '100kb', verify: refuseInvalidUtf8 }));
   mountOpenApi(app);
   return app;
+}
+
+/**
+ * The JSON parser would decode invalid UTF-8 into U+FFFD and store the altered text; a body
+ * that is not UTF-8 is refused instead (400, through the error filter's client-error path).
+ */
+function refuseInvalidUtf8(_request: unknown, _response: unknown, body: Buffer): void {
+  if (isUtf8(body)) return;
+  throw Object.assign(new Error('Request body is not valid UTF-8'), { status: 400, expose: true });
 }
 
 /**

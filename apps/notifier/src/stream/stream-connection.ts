@@ -2,6 +2,9 @@ import { once } from 'node:events';
 import type { Response } from 'express';
 import type { LogEvent } from './notification-frame';
 
+/** What became of a live event: written, held during a replay, already sent, or refused. */
+export type Delivery = 'written' | 'held' | 'skipped' | 'fell-behind';
+
 export type EndReason =
   'client' | 'slow-consumer' | 'replaced' | 'closed-for-good' | 'shutdown' | 'error';
 
@@ -40,20 +43,44 @@ export class StreamConnection {
     return this.response.writableLength;
   }
 
-  /** A live event from the hub, in log order. */
-  deliver(event: LogEvent): boolean {
-    if (event.id <= this.cursor) return false;
+  /**
+   * A live event from the hub, in log order. One that would push the unsent output past the
+   * limit is not written: the stream falls behind and catches up from the log once it drains,
+   * so a burst never cuts off a client that reads, and memory stays bounded either way.
+   */
+  deliver(event: LogEvent): Delivery {
+    if (event.id <= this.cursor) return 'skipped';
     if (this.replaying) {
       this.holdDuringReplay(event);
-      return false;
+      return 'held';
+    }
+    if (this.response.writableLength + event.frame.length > this.maxBufferBytes) {
+      this.replaying = true;
+      return 'fell-behind';
     }
     this.cursor = event.id;
-    return this.write(event.frame);
+    this.response.write(event.frame);
+    return 'written';
+  }
+
+  /** Whether the client takes its unsent output within `patienceMs` (false: stalled or gone). */
+  async drained(patienceMs: number): Promise<boolean> {
+    if (this.ended) return false;
+    if (!this.response.writableNeedDrain) return true;
+    const abort = new AbortController();
+    const { signal } = abort;
+    const outcome = await Promise.race([
+      once(this.response, 'drain', { signal }).then(() => true),
+      once(this.response, 'close', { signal }).then(() => false),
+      new Promise<false>((resolve) => setTimeout(resolve, patienceMs, false)),
+    ]).catch(() => false);
+    abort.abort();
+    return outcome && !this.ended;
   }
 
   /**
-   * Writes without waiting; a client whose unsent output passes the limit is cut off, since
-   * it can reconnect with Last-Event-ID and lose nothing, while its buffer would grow unbounded.
+   * Writes a small frame (heartbeat, read state) without waiting; a client whose unsent output
+   * still passes the limit is cut off: it resumes with Last-Event-ID and loses nothing.
    */
   write(chunk: Buffer | string): boolean {
     if (this.ended) return false;

@@ -94,10 +94,7 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     }
     this.add(stream);
     if (resumeFrom !== undefined) {
-      this.replay(stream).catch((error: Error) => {
-        this.logger.warn(`Replay for stream ${stream.id} failed, ending it: ${error.message}`);
-        stream.end('error');
-      });
+      this.catchUp(stream, this.replay(stream));
     }
     return stream;
   }
@@ -150,11 +147,28 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     if (streams) {
       const event = toLogEvent(row);
       let delivered = 0;
-      for (const stream of streams) if (stream.deliver(event)) delivered++;
+      for (const stream of streams) {
+        const delivery = stream.deliver(event);
+        if (delivery === 'written') delivered++;
+        if (delivery === 'fell-behind') this.catchUp(stream, this.drainThenReplay(stream));
+      }
       this.metrics.delivered.inc(delivered);
       this.metrics.deliveryLatency.observe((Date.now() - Date.parse(row.createdAt)) / 1000);
     }
     this.dispatchedUpTo = BigInt(row.id);
+  }
+
+  /** A stream that fell behind replays from the log once it drains; a stalled one is ended. */
+  private async drainThenReplay(stream: StreamConnection): Promise<void> {
+    if (await stream.drained(this.config.sse.heartbeatMs)) return this.replay(stream);
+    stream.end('slow-consumer');
+  }
+
+  private catchUp(stream: StreamConnection, replay: Promise<void>): void {
+    replay.catch((error: Error) => {
+      this.logger.warn(`Replay for stream ${stream.id} failed, ending it: ${error.message}`);
+      stream.end('error');
+    });
   }
 
   private async replay(stream: StreamConnection): Promise<void> {
