@@ -38,6 +38,7 @@ export function demoBanner(
       '',
       `1. Open the stream of "${DEMO_USER}":`,
       `   curl -N -H 'Authorization: Bearer ${token}' ${baseUrl}/users/me/events`,
+      `   or open the inbox page at ${baseUrl}/ and press "Use a demo token".`,
     );
   }
   lines.push(
