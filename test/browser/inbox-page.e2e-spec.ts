@@ -4,7 +4,7 @@ import { processTokenFor } from '../support/service-process';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { uniqueUser } from '../support/users';
 import { sleep, waitForAsync } from '../support/wait-for';
-import { launchChromium } from './support/chromium';
+import { launchChromium } from '../support/chromium';
 import { InboxTab, screenshot } from './support/inbox-tab';
 import { buildWebAssets, PageService } from './support/page-service';
 

@@ -47,7 +47,7 @@ describe('nginx edge: a page on another origin, in Chromium', () => {
     ]);
     edge = await NginxEdge.start(instances.map(portOf));
     producer = new Producer(database.url);
-    browser = await launchChromium();
+    browser = await launchChromium({ acceptSelfSignedCertificates: true });
     context = await browser.newContext();
     // The user is signed in on the notifier's origin: a cookie that EventSource sends along
     // with credentials, to both pages (same site, so a Lax cookie goes too).
