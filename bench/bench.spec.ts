@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { JwtService } from '@nestjs/jwt';
+import { freePort, NotifierProcess } from '../test/support/notifier-process';
+import { createTestDatabase, TestDatabase } from '../test/support/test-database';
+import { LoadGenerator } from './load/load-generator';
+import type { Phase, ProducerTarget, StreamSpec } from './load/protocol';
+import { waitForHttp } from './systems/processes';
+
+/**
+ * The bench's zero-loss checks in miniature, against the real service: every stream gets
+ * every notification of its user exactly once, live and after a reconnect storm with
+ * Last-Event-ID. Timings are printed by `npm run bench`, never asserted here.
+ */
+const USERS = 5;
+const STREAMS = 15;
+const secret = randomBytes(32).toString('hex');
+const jwt = new JwtService({ secret });
+
+describe('bench harness against the service', () => {
+  let database: TestDatabase;
+  let service: NotifierProcess;
+  let load: LoadGenerator;
+  let port: number;
+  let target: ProducerTarget;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    port = await freePort();
+    service = NotifierProcess.start({
+      NODE_ENV: 'production',
+      JWT_SECRET: secret,
+      ADMIN_TOKEN: randomBytes(16).toString('hex'),
+      DATABASE_URL: database.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+    });
+    await waitForHttp(port, '/health');
+    target = { kind: 'sql', url: database.url, insert: 'notifier' };
+    load = new LoadGenerator(1, 1);
+    const opened = await load.open(port, specs());
+    expect(opened).toMatchObject({ opened: STREAMS, failed: 0 });
+  }, 30_000);
+
+  afterAll(async () => {
+    await load?.close();
+    await service?.stop();
+    await database?.drop();
+  });
+
+  const produce = (phase: Phase) =>
+    load.produce({
+      target,
+      phase,
+      rate: 1_000,
+      userPrefix: 'bench-spec-u',
+      producers: 1,
+      connections: 2,
+      maxBatch: 20,
+    });
+
+  it('delivers every live notification once to every stream of its user', async () => {
+    const phase = { phase: 1, users: USERS, total: 300 };
+    await load.startPhase(phase);
+    expect(await produce(phase)).toMatchObject({ sent: 300, errors: 0 });
+    const outcome = await load.awaitPhase(10_000);
+    expect({
+      lost: outcome.lost,
+      duplicates: outcome.duplicates,
+      misrouted: outcome.misrouted,
+    }).toEqual({
+      lost: 0,
+      duplicates: 0,
+      misrouted: 0,
+    });
+    expect(outcome.delivered).toBe((300 / USERS) * STREAMS);
+  });
+
+  it('replays everything missed, once, when all streams reconnect at once', async () => {
+    await load.disconnect();
+    const phase = { phase: 2, users: USERS, total: 100 };
+    await load.startPhase(phase);
+    await produce(phase);
+    expect(await load.reconnectAll()).toMatchObject({ failed: 0 });
+    const outcome = await load.awaitPhase(10_000);
+    expect({
+      lost: outcome.lost,
+      duplicates: outcome.duplicates,
+      misrouted: outcome.misrouted,
+    }).toEqual({
+      lost: 0,
+      duplicates: 0,
+      misrouted: 0,
+    });
+  });
+});
+
+function specs(): StreamSpec[] {
+  return Array.from({ length: STREAMS }, (_, i) => ({
+    user: i % USERS,
+    path: '/users/me/events',
+    headerLines: `Authorization: Bearer ${jwt.sign({ sub: `bench-spec-u${i % USERS}` })}\r\n`,
+  }));
+}
