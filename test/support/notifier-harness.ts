@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Pool } from 'pg';
 import { loadConfig, NotifierConfig } from '@app/config';
-import { createNotifierApp } from '../../apps/notifier/src/notifier-app';
+import { createNotifierApp, listenOn } from '../../apps/notifier/src/notifier-app';
 import { SseRecording } from './sse-client';
 
 export const TEST_JWT_SECRET = 'a-test-secret-that-is-long-enough-for-hs256';
@@ -47,7 +47,7 @@ export async function startNotifier(
     ...env,
   });
   const app = await createNotifierApp(config, databaseUrl);
-  await app.listen(0, '127.0.0.1');
+  await listenOn(app, 0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   const baseUrl = `http://127.0.0.1:${port}`;
   const jwt = app.get(JwtService);

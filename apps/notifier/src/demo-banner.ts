@@ -1,16 +1,10 @@
 import { JwtService } from '@nestjs/jwt';
 import { NotifierConfig } from '@app/config';
+import { DEMO_USER, signDemoToken } from './web/demo-token';
 
-const DEMO_USER = 'demo-user';
 export const DEMO_INSERT =
   `INSERT INTO notification_outbox (user_id, type, payload) ` +
   `VALUES ('${DEMO_USER}', 'greeting', jsonb_build_object('text', 'Hello from Postgres'))`;
-
-function definedOnly<T extends object>(fields: T): Partial<T> {
-  return Object.fromEntries(
-    Object.entries(fields).filter(([, value]) => value !== undefined),
-  ) as Partial<T>;
-}
 
 /**
  * What a developer pastes to see it work: a stream for a demo user and the INSERT that fires it.
@@ -28,12 +22,8 @@ export function demoBanner(
       ? `Development mode: ${config.generatedSecrets.join(' and ')} were generated for this run only.`
       : 'Development mode.',
   ];
-  const { key, algorithms, issuer, audience } = config.jwt;
-  if (algorithms[0] === 'HS256') {
-    const token = jwt.sign(
-      { sub: DEMO_USER },
-      { secret: key, algorithm: 'HS256', expiresIn: '1d', ...definedOnly({ issuer, audience }) },
-    );
+  if (config.jwt.algorithms[0] === 'HS256') {
+    const token = signDemoToken(jwt, config.jwt);
     lines.push(
       '',
       `1. Open the stream of "${DEMO_USER}":`,

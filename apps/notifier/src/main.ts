@@ -5,7 +5,7 @@ import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig, NotifierConfig } from '@app/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '@app/embedded-postgres';
 import { demoBanner } from './demo-banner';
-import { createNotifierApp } from './notifier-app';
+import { createNotifierApp, listenOn } from './notifier-app';
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   };
   takeOverSignals(shutdown);
 
-  await app.listen(config.http.port, config.http.host);
+  await listenOn(app, config.http.port, config.http.host);
   if (!config.production) {
     const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
     const baseUrl = `http://${host}:${config.http.port}`;

@@ -2,6 +2,7 @@ import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-option
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { isUtf8 } from 'node:buffer';
+import type { Server } from 'node:http';
 import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
@@ -26,6 +27,31 @@ export async function createNotifierApp(
   app.use(json({ limit: '100kb', verify: refuseInvalidUtf8 }));
   mountOpenApi(app);
   return app;
+}
+
+/** Connections a reconnect storm may queue before the process accepts them. */
+const LISTEN_BACKLOG = 4096;
+
+/**
+ * Listens with a deep accept queue: with Node's default (511), thousands of clients
+ * reconnecting at once overflow it, and each dropped SYN is retried only after 1, 3, 7 s.
+ */
+export async function listenOn(
+  app: NestExpressApplication,
+  port: number,
+  host: string,
+): Promise<void> {
+  await app.init();
+  const server: Server = app.getHttpServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // Nest's own listen() ends log buffering here; start-up logs were held until now.
+  app.flushLogs();
 }
 
 /**

@@ -7,7 +7,6 @@ import {
 } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
-import { NotifierConfig } from '@app/config';
 import { extractAccessToken } from './access-token';
 import { isValidUserId } from './user-id';
 
@@ -18,10 +17,7 @@ interface AuthenticatedRequest extends Request {
 /** Verifies the user's JWT (signature, algorithm, exp, nbf, iss, aud) without a database round trip. */
 @Injectable()
 export class UserAuthGuard implements CanActivate {
-  constructor(
-    private readonly jwt: JwtService,
-    private readonly config: NotifierConfig,
-  ) {}
+  constructor(private readonly jwt: JwtService) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
@@ -32,15 +28,10 @@ export class UserAuthGuard implements CanActivate {
   }
 
   private verify(token: string): string {
-    const { key, algorithms, issuer, audience } = this.config.jwt;
     let claims: { sub?: unknown };
     try {
-      claims = this.jwt.verify<{ sub?: unknown }>(token, {
-        ...(algorithms[0] === 'HS256' ? { secret: key } : { publicKey: key }),
-        algorithms,
-        issuer,
-        audience,
-      });
+      // Key, algorithms, issuer and audience come from AuthModule's options.
+      claims = this.jwt.verify<{ sub?: unknown }>(token);
     } catch (error) {
       throw new UnauthorizedException(`Invalid access token: ${(error as Error).message}`);
     }

@@ -3,7 +3,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '@app/config';
-import { createNotifierApp } from '../../../apps/notifier/src/notifier-app';
+import { createNotifierApp, listenOn } from '../../../apps/notifier/src/notifier-app';
 import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from '../../support/notifier-harness';
 import { freePort } from '../../support/notifier-process';
 import { waitForAsync } from '../../support/wait-for';
@@ -94,6 +94,6 @@ export class PageService {
       SSE_RETRY_MS: '300',
     });
     this.app = await createNotifierApp(config, this.databaseUrl);
-    await this.app.listen(this.port, '127.0.0.1');
+    await listenOn(this.app, this.port, '127.0.0.1');
   }
 }
