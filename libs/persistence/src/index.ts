@@ -10,6 +10,7 @@ export type {
   LogQuery,
   LogRow,
   MarkReadResult,
+  ReplayPage,
 } from './repositories/notification.repository';
 export { NotificationEntity } from './entities/notification.entity';
 export { OutboxRepository } from './repositories/outbox.repository';

@@ -7,7 +7,7 @@ import {
 import type { Response } from 'express';
 import { ChangeFeed, SingleFlight } from '@app/change-feed';
 import { NotifierConfig } from '@app/config';
-import { LogRow, NotificationRepository, RetentionWatermarkRepository } from '@app/persistence';
+import { LogRow, NotificationRepository } from '@app/persistence';
 import { encodeComment, encodeEvent, encodeRetry, SSE_HEADERS } from '@app/sse';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { toLogEvent } from './notification-frame';
@@ -48,7 +48,6 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
   constructor(
     private readonly config: NotifierConfig,
     private readonly log: NotificationRepository,
-    private readonly watermark: RetentionWatermarkRepository,
     private readonly metrics: NotifierMetrics,
     feed: ChangeFeed,
   ) {
@@ -174,8 +173,8 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
   private async replay(stream: StreamConnection): Promise<void> {
     for (;;) {
       const after = stream.cursor;
-      const rows = await this.log.findForUserAfter(stream.userId, after, REPLAY_PAGE);
-      if (!(await this.skipTruncated(stream, after))) return;
+      const { rows, deletedUpTo } = await this.log.replayPage(stream.userId, after, REPLAY_PAGE);
+      if (!(await this.skipTruncated(stream, after, deletedUpTo))) return;
       for (const row of rows) {
         if (BigInt(row.id) <= stream.cursor) continue;
         if (!(await stream.replay(toLogEvent(row)))) return;
@@ -186,12 +185,12 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     }
   }
 
-  /**
-   * Read after the page on purpose: retention raises the watermark before it deletes, so a
-   * watermark at or below `after` here proves the page just read was missing nothing.
-   */
-  private async skipTruncated(stream: StreamConnection, after: bigint): Promise<boolean> {
-    const deletedUpTo = await this.watermark.deletedUpTo();
+  /** Retention deleted rows after the resume point: say so with `event: reset`, then go on. */
+  private async skipTruncated(
+    stream: StreamConnection,
+    after: bigint,
+    deletedUpTo: bigint,
+  ): Promise<boolean> {
     if (deletedUpTo <= after) return true;
     return stream.skipTruncated(deletedUpTo, resetFrame(deletedUpTo + 1n));
   }

@@ -14,6 +14,12 @@ export interface LogRow {
   readAt: string | null;
 }
 
+export interface ReplayPage {
+  rows: LogRow[];
+  /** Retention may have deleted every id up to here. */
+  deletedUpTo: bigint;
+}
+
 export interface AppendResult {
   count: number;
   lastId: string | null;
@@ -75,12 +81,35 @@ export class NotificationRepository {
     );
   }
 
-  /** One user's rows after a resume point, for replay. */
-  findForUserAfter(userId: string, afterId: bigint, limit: number): Promise<LogRow[]> {
-    return this.db.query(
-      `SELECT ${LOG_ROW} FROM notifications WHERE user_id = $1 AND id > $2 ORDER BY notifications.id LIMIT $3`,
+  /**
+   * One page of a user's rows after a resume point, with the retention watermark read in the
+   * same statement: one snapshot, so if retention deleted rows this page should hold, the
+   * watermark raised before that delete is visible too (and one round trip per page, not two).
+   */
+  async replayPage(userId: string, afterId: bigint, limit: number): Promise<ReplayPage> {
+    const rows = await this.db.query<(LogRow & { deletedUpTo: string; position: string | null })[]>(
+      `SELECT watermark."deletedUpTo", page.*
+       FROM (SELECT coalesce(max(deleted_up_to), 0)::text AS "deletedUpTo" FROM retention_watermark) AS watermark
+       LEFT JOIN LATERAL (
+         SELECT ${LOG_ROW}, notifications.id AS position FROM notifications
+         WHERE user_id = $1 AND id > $2 ORDER BY notifications.id LIMIT $3
+       ) AS page ON true
+       ORDER BY page.position`,
       [userId, afterId.toString(), limit],
     );
+    return {
+      deletedUpTo: BigInt(rows[0].deletedUpTo),
+      rows: rows
+        .filter((row) => row.position !== null)
+        .map(({ id, userId: owner, type, payload, createdAt, readAt }) => ({
+          id,
+          userId: owner,
+          type,
+          payload,
+          createdAt,
+          readAt,
+        })),
+    };
   }
 
   async latestId(): Promise<bigint> {

@@ -7,13 +7,6 @@ import { DataSource } from 'typeorm';
 export class RetentionWatermarkRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async deletedUpTo(): Promise<bigint> {
-    const [row] = await this.db.query<{ id: string }[]>(
-      `SELECT deleted_up_to::text AS id FROM retention_watermark`,
-    );
-    return BigInt(row?.id ?? '0');
-  }
-
   /** Never moves back, so concurrent or repeated runs are harmless; recreates a lost row. */
   async raiseTo(id: bigint): Promise<bigint> {
     const [row] = await this.db.query<{ id: string }[]>(
