@@ -1,4 +1,5 @@
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { testPool } from './closing-pool';
 import { sleep } from './wait-for';
 
 /**
@@ -19,9 +20,7 @@ export class ContinuousProducer {
     private readonly users: readonly string[],
     private readonly pauseMs = 5,
   ) {
-    this.pool = new Pool({ connectionString: databaseUrl, max: 2 });
-    // A server restart kills idle pooled connections too: that is expected here.
-    this.pool.on('error', () => undefined);
+    this.pool = testPool(databaseUrl, 2);
     this.running = this.run();
   }
 

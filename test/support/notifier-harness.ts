@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { JwtService } from '@nestjs/jwt';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
+import { testPool } from './closing-pool';
 import { loadConfig, NotifierConfig } from '@app/config';
 import { createNotifierApp, listenOn } from '../../apps/notifier/src/notifier-app';
 import { SseRecording } from './sse-client';
@@ -93,7 +94,7 @@ export class Producer {
   readonly pool: Pool;
 
   constructor(databaseUrl: string) {
-    this.pool = new Pool({ connectionString: databaseUrl, max: 25 });
+    this.pool = testPool(databaseUrl, 25);
   }
 
   async notify(userId: string, payload: unknown = {}, type = 'message'): Promise<void> {
