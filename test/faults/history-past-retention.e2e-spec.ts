@@ -40,16 +40,8 @@ describe('history older than RETENTION_DAYS', () => {
     database = await createTestDatabase();
     notifier = await startNotifier(database.url, { RETENTION_DAYS: '30' });
     producer = new Producer(database.url);
-    await producer.pool.query(
-      `INSERT INTO notification_outbox (user_id, payload)
-       SELECT $1, jsonb_build_object('n', n) FROM generate_series(1, $2::int) AS n`,
-      [user, NOTIFICATIONS],
-    );
-    await waitForAsync(
-      async () => (ids = await producer.logIds(user)).length === NOTIFICATIONS,
-      'the log',
-      15_000,
-    );
+    await producer.notifyMany(user, NOTIFICATIONS);
+    ids = await producer.waitForLogIds(user, NOTIFICATIONS, 15_000);
   });
 
   afterEach(() => {
@@ -120,17 +112,8 @@ describe('history older than RETENTION_DAYS', () => {
   // Last on purpose: it expires the whole log up to a point, including the rows above.
   it('sends the reset mid-replay when retention deletes what the replay has not reached yet', async () => {
     const reader = uniqueUser('reader');
-    await producer.pool.query(
-      `INSERT INTO notification_outbox (user_id, payload)
-       SELECT $1, jsonb_build_object('n', n, 'blob', repeat('x', $2)) FROM generate_series(1, $3::int) AS n`,
-      [reader, LARGE_PAYLOAD_BYTES, LARGE_ROWS],
-    );
-    let readerIds: string[] = [];
-    await waitForAsync(
-      async () => (readerIds = await producer.logIds(reader)).length === LARGE_ROWS,
-      'the reader’s rows in the log',
-      20_000,
-    );
+    await producer.notifyMany(reader, LARGE_ROWS, LARGE_PAYLOAD_BYTES);
+    const readerIds = await producer.waitForLogIds(reader, LARGE_ROWS, 20_000);
     const recording = await notifier.stream(reader, {
       headers: { 'Last-Event-ID': (BigInt(readerIds[0]) - 1n).toString() },
     });

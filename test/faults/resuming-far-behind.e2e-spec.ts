@@ -47,17 +47,8 @@ describe('a client resuming tens of thousands of events behind', () => {
 
   it('is replayed at the pace of its socket, then joins the live flow in order with nothing lost or doubled', async () => {
     const user = uniqueUser();
-    await producer.pool.query(
-      `INSERT INTO notification_outbox (user_id, payload)
-       SELECT $1, jsonb_build_object('n', n, 'text', repeat('x', $3)) FROM generate_series(1, $2::int) AS n`,
-      [user, BACKLOG, PADDING_BYTES],
-    );
-    let backlog: string[] = [];
-    await waitForAsync(
-      async () => (backlog = await producer.logIds(user)).length === BACKLOG,
-      'the backlog in the log',
-      40_000,
-    );
+    await producer.notifyMany(user, BACKLOG, PADDING_BYTES);
+    const backlog = await producer.waitForLogIds(user, BACKLOG, 40_000);
 
     recording = await notifier.stream(user, { headers: { 'Last-Event-ID': '0' } });
     await recording.waitForMessages(100);
@@ -77,11 +68,7 @@ describe('a client resuming tens of thousands of events behind', () => {
 
     recording.resume();
     await produceLive(LIVE / 2);
-    let expected: string[] = [];
-    await waitForAsync(
-      async () => (expected = await producer.logIds(user)).length === BACKLOG + LIVE,
-      'the live notifications in the log',
-    );
+    const expected = await producer.waitForLogIds(user, BACKLOG + LIVE);
     await recording.waitForMessages(expected.length, 40_000);
     await sleep(100);
     expect(checkDelivery(recording.messageIds, expected)).toEqual(exactly(expected.length));

@@ -5,7 +5,7 @@ import { Producer, RunningNotifier, startNotifier } from '../support/notifier-ha
 import { ResumingTab, tabOn } from '../support/resuming-tab';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { uniqueUser } from '../support/users';
-import { sleep, waitFor, waitForAsync } from '../support/wait-for';
+import { sleep, waitFor } from '../support/wait-for';
 
 /** Process start-ups and recoveries are slow on a busy 2-core CI machine; waits are bounded below. */
 jest.setTimeout(90_000);
@@ -64,11 +64,7 @@ describe('a client that stops reading', () => {
     }, 2);
     let backlog = 0;
     const produce = async (rows: number) => {
-      await producer.pool.query(
-        `INSERT INTO notification_outbox (user_id, payload)
-         SELECT $1, jsonb_build_object('n', n, 'blob', repeat('x', $2)) FROM generate_series(1, $3) AS n`,
-        [user, PAYLOAD_BYTES, rows],
-      );
+      await producer.notifyMany(user, rows, PAYLOAD_BYTES);
       backlog += rows;
     };
     while (!stalledConnection.ended && backlog < MAX_BACKLOG) {
@@ -84,12 +80,7 @@ describe('a client that stops reading', () => {
     expect(endedFor).toBe('slow-consumer');
     expect(largestBuffer).toBeLessThanOrEqual(MAX_BUFFER_BYTES + LARGEST_FRAME);
 
-    let expected: string[] = [];
-    await waitForAsync(
-      async () => (expected = await producer.logIds(user)).length === backlog,
-      'the backlog in the log',
-      20_000,
-    );
+    const expected = await producer.waitForLogIds(user, backlog, 20_000);
     await reading.waitForIds(backlog);
     expect(stalled.ids.length).toBeLessThan(backlog);
 
@@ -112,11 +103,7 @@ describe('a client that stops reading', () => {
     connection.onEnd((reason) => (endedFor = reason));
 
     const burst = 40; // about 640 KB, ten times the limit, in one statement and one log read
-    await producer.pool.query(
-      `INSERT INTO notification_outbox (user_id, payload)
-       SELECT $1, jsonb_build_object('n', n, 'blob', repeat('x', $2)) FROM generate_series(1, $3) AS n`,
-      [user, PAYLOAD_BYTES, burst],
-    );
+    await producer.notifyMany(user, burst, PAYLOAD_BYTES);
     await tab.waitForIds(burst);
     const expected = await producer.logIds(user);
     expect(checkDelivery(tab.ids, expected)).toEqual(exactly(burst));

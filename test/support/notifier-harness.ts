@@ -104,6 +104,17 @@ export class Producer {
     );
   }
 
+  /** `count` notifications `{n}` for a user in one INSERT, padded with `paddingBytes` of filler. */
+  async notifyMany(userId: string, count: number, paddingBytes = 0): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO notification_outbox (user_id, payload)
+       SELECT $1, jsonb_build_object('n', n)
+         || CASE WHEN $3 > 0 THEN jsonb_build_object('padding', repeat('x', $3)) ELSE '{}' END
+       FROM generate_series(1, $2::int) AS n`,
+      [userId, count, paddingBytes],
+    );
+  }
+
   /** The log ids of a user's notifications, as the database holds them. */
   async logIds(userId: string): Promise<string[]> {
     const { rows } = await this.pool.query<{ id: string }>(
