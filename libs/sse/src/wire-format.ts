@@ -14,11 +14,11 @@ export interface SseEvent {
 
 const LINE_BREAK = /\r\n|\r|\n/;
 
+/** As the contract states them; SSE is UTF-8 by definition, and Node sets `Connection` itself. */
 export const SSE_HEADERS: Readonly<Record<string, string>> = {
-  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Content-Type': 'text/event-stream',
   'Cache-Control': 'no-cache, no-transform',
   'X-Accel-Buffering': 'no',
-  Connection: 'keep-alive',
 };
 
 export function encodeEvent({ id, event, data }: SseEvent): string {

@@ -71,7 +71,7 @@ export class EventsController {
   @ApiOkResponse({
     description: 'The stream; see the description for its frames',
     headers: {
-      'Content-Type': { description: 'text/event-stream; charset=utf-8' },
+      'Content-Type': { description: 'text/event-stream' },
       'Cache-Control': { description: 'no-cache, no-transform' },
       'X-Accel-Buffering': { description: 'no' },
     },
