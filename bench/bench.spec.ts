@@ -16,6 +16,15 @@ const STREAMS = 15;
 const secret = randomBytes(32).toString('hex');
 const jwt = new JwtService({ secret });
 
+function expectNothingLostRepeatedOrMisrouted(outcome: {
+  lost: number;
+  duplicates: number;
+  misrouted: number;
+}): void {
+  const { lost, duplicates, misrouted } = outcome;
+  expect({ lost, duplicates, misrouted }).toEqual({ lost: 0, duplicates: 0, misrouted: 0 });
+}
+
 describe('bench harness against the service', () => {
   let database: TestDatabase;
   let service: NotifierProcess;
@@ -64,15 +73,7 @@ describe('bench harness against the service', () => {
     await load.startPhase(phase);
     expect(await produce(phase)).toMatchObject({ sent: 300, errors: 0 });
     const outcome = await load.awaitPhase(10_000);
-    expect({
-      lost: outcome.lost,
-      duplicates: outcome.duplicates,
-      misrouted: outcome.misrouted,
-    }).toEqual({
-      lost: 0,
-      duplicates: 0,
-      misrouted: 0,
-    });
+    expectNothingLostRepeatedOrMisrouted(outcome);
     expect(outcome.delivered).toBe((300 / USERS) * STREAMS);
   });
 
@@ -83,15 +84,7 @@ describe('bench harness against the service', () => {
     await produce(phase);
     expect(await load.reconnectAll()).toMatchObject({ failed: 0 });
     const outcome = await load.awaitPhase(10_000);
-    expect({
-      lost: outcome.lost,
-      duplicates: outcome.duplicates,
-      misrouted: outcome.misrouted,
-    }).toEqual({
-      lost: 0,
-      duplicates: 0,
-      misrouted: 0,
-    });
+    expectNothingLostRepeatedOrMisrouted(outcome);
   });
 });
 
