@@ -10,6 +10,7 @@ module.exports = {
     // libs/client is written as ES modules for browsers, whose relative imports end in `.js`.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
+  setupFilesAfterEnv: ['<rootDir>/test/support/no-listener-leaks.ts'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 30_000,

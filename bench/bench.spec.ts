@@ -92,6 +92,6 @@ function specs(): StreamSpec[] {
   return Array.from({ length: STREAMS }, (_, i) => ({
     user: i % USERS,
     path: '/users/me/events',
-    headerLines: `Authorization: Bearer ${jwt.sign({ sub: `bench-spec-u${i % USERS}` })}\r\n`,
+    headerLines: `Authorization: Bearer ${jwt.sign({ sub: `bench-spec-u${i % USERS}` }, { expiresIn: '1h' })}\r\n`,
   }));
 }

@@ -184,6 +184,30 @@ describe('libs/client against the real service (Node, eventsource package)', () 
     expect(recorded.client.closedReason).toBe('unauthorized');
   });
 
+  it('reconnects with a fresh token from its provider when the stream’s token expires, losing nothing', async () => {
+    const user = uniqueUser();
+    const jwt = new JwtService();
+    let issued = 0;
+    const provider = () => {
+      issued++;
+      return jwt.sign({ sub: user }, { secret: TEST_JWT_SECRET, algorithm: 'HS256', expiresIn: 2 });
+    };
+    const recorded = clientOf(user, { token: provider, userId: user });
+    await recorded.client.start();
+    await waitFor(() => recorded.client.status === 'open', 'the stream to open');
+    const streamsBefore = issued;
+    await producer.notify(user, { n: 1 });
+    await waitFor(() => recorded.notifications.length === 1, 'the first notification');
+
+    // The server ends the stream at its token's expiry; the client comes back with a new one.
+    await waitFor(() => issued > streamsBefore, 'a fresh token for the reconnect', 10_000);
+    await producer.notify(user, { n: 2 });
+    const expected = await producer.waitForLogIds(user, 2);
+    await waitFor(() => recorded.notifications.length === 2, 'the second notification', 10_000);
+    expect(recorded.ids).toEqual(expected);
+    expect(recorded.client.status).toBe('open');
+  });
+
   it('refuses to start with a bad token and says why', async () => {
     const recorded = clientOf(uniqueUser(), { token: 'not-a-jwt' });
     await expect(recorded.client.start()).rejects.toEqual(new InboxApiError(401));

@@ -342,7 +342,7 @@ describe('GET /users/me/events', () => {
         recording.close();
         return recording.status;
       };
-      const good = { issuer: 'https://auth.example', audience: 'notifier' };
+      const good = { issuer: 'https://auth.example', audience: 'notifier', expiresIn: 60 };
 
       it('accepts a token signed with the private key', async () => {
         expect(await open(jwt.sign({ sub: 'u' }, { privateKey, algorithm, ...good }))).toBe(200);

@@ -44,6 +44,8 @@ export async function startNotifier(
   const config = loadConfig({
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     LOG_LEVEL: 'error',
+    // Tests close instances with streams open; the drain on SIGTERM has tests of its own.
+    SHUTDOWN_DRAIN_MS: '0',
     ...defaults,
     ...env,
   });

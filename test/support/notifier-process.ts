@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { waitFor } from './wait-for';
@@ -52,6 +53,12 @@ export class NotifierProcess {
     if (this.exitCode === undefined) this.child.kill(signal);
     await this.exited;
     return this.exitCode;
+  }
+
+  /** Resident memory of the process, as the kernel counts it. */
+  rssBytes(): number {
+    const status = readFileSync(`/proc/${this.child.pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1]) * 1024;
   }
 
   async exit(): Promise<number | null | undefined> {

@@ -28,6 +28,7 @@ export class ServiceInstance {
       JWT_SECRET: TEST_JWT_SECRET,
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       LOG_LEVEL: 'info',
+      SHUTDOWN_DRAIN_MS: '0',
       ...env,
     });
     await child.waitForOutput(/Notifier is listening on/, 60_000);

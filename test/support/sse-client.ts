@@ -86,6 +86,15 @@ export class SseRecording {
     this.response.resume();
   }
 
+  /** Reads at about `bytesPerSecond`, as a client on a slow link does. */
+  readSlowly(bytesPerSecond: number): void {
+    this.response.on('data', (chunk: string) => {
+      this.response.pause();
+      const delay = (Buffer.byteLength(chunk) / bytesPerSecond) * 1000;
+      setTimeout(() => this.response.resume(), delay);
+    });
+  }
+
   private receive(chunk: string): void {
     this.raw += chunk;
     const lines = (this.pendingLine + chunk).split(/\r\n|\r|\n/);

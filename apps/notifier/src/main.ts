@@ -21,8 +21,8 @@ async function main(): Promise<void> {
     if (stopping) process.exit(1);
     stopping = true;
     logger.log(`${signal} received: ending streams and shutting down`);
-    // Stop accepting first; open streams are ended by the hub, and clients resume elsewhere.
-    app.getHttpServer().close();
+    // The hub turns new streams away and ends open ones over SHUTDOWN_DRAIN_MS; the server
+    // keeps answering meanwhile, so that readiness can say 503 until it closes.
     app
       .close()
       .then(() => database.stop())

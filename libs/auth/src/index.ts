@@ -1,4 +1,5 @@
 export { AdminAuthGuard } from './admin-auth.guard';
 export { AuthModule } from './auth.module';
-export { CurrentUser, UserAuthGuard } from './user-auth.guard';
+export { CurrentUser, SignedIn, UserAuthGuard } from './user-auth.guard';
+export type { SignedInUser } from './user-auth.guard';
 export { isValidUserId } from './user-id';

@@ -1,3 +1,4 @@
+import { currentToken, TokenSource } from './access-token.js';
 import type { InboxPage } from './notification.js';
 
 /** An answer other than the one expected; `status` 401 means the token was refused. */
@@ -11,7 +12,7 @@ export class InboxApiError extends Error {
 export class InboxApi {
   constructor(
     private readonly baseUrl: string,
-    private readonly token: string,
+    private readonly token: TokenSource,
   ) {}
 
   page(query: { limit: number; unread?: boolean }): Promise<InboxPage> {
@@ -35,7 +36,7 @@ export class InboxApi {
   private async call<T>(method: string, path: string, expected: number): Promise<T> {
     const response = await fetch(`${this.baseUrl}/users/me/notifications${path}`, {
       method,
-      headers: { Authorization: `Bearer ${this.token}` },
+      headers: { Authorization: `Bearer ${await currentToken(this.token)}` },
     });
     if (response.status !== expected) throw new InboxApiError(response.status);
     return (expected === 204 ? undefined : await response.json()) as T;

@@ -1,3 +1,4 @@
+export type { TokenProvider, TokenSource } from './access-token.js';
 export { compareIds, isAfter } from './event-id.js';
 export { InboxApiError } from './inbox-api.js';
 export type {

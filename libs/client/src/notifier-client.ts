@@ -1,3 +1,4 @@
+import type { TokenSource } from './access-token.js';
 import { isAfter } from './event-id.js';
 import { InboxApi, InboxApiError } from './inbox-api.js';
 import { LastIdStore } from './last-id-store.js';
@@ -25,8 +26,13 @@ import { UnreadCounter } from './unread-counter.js';
 const UNREAD_PAGE = 200;
 
 export interface NotifierClientOptions {
-  /** The user's JWT. */
-  token: string;
+  /**
+   * The user's JWT, or a function returning the current one: then every reconnect of the
+   * stream (the server ends a stream when its token expires) and every API call asks it.
+   */
+  token: TokenSource;
+  /** Keeps users of one browser apart; needed with a token provider (else read from the token). */
+  userId?: string;
   /** Origin of the service; '' (the default) is the page's own. */
   baseUrl?: string;
   /** Defaults to the global one; Node 20 has none: pass the `eventsource` package's. */
@@ -75,7 +81,7 @@ export class NotifierClient {
     // Tabs exist where localStorage does; Node has BroadcastChannel too, but no tabs.
     const shared = options.shareAcrossTabs ?? platform.localStorage !== undefined;
     const storage = options.storage ?? platform.localStorage ?? memoryStorage();
-    const scope = `notifier:${userOf(options.token)}`;
+    const scope = `notifier:${scopeOf(options)}`;
 
     this.api = new InboxApi(baseUrl, options.token);
     this.lastIds = new LastIdStore(storage, `${scope}:last-id`);
@@ -242,6 +248,12 @@ export class NotifierClient {
     }
     this.statuses.emit(status, reason);
   }
+}
+
+function scopeOf({ token, userId }: NotifierClientOptions): string {
+  if (userId !== undefined) return userId;
+  if (typeof token === 'string') return userOf(token);
+  throw new Error('Pass userId along with a token provider');
 }
 
 /** The token's subject, to keep users signed in on one browser apart; it is not verified. */

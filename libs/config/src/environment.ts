@@ -72,7 +72,8 @@ export class Environment {
 
   @Type(() => Number)
   @IsInt()
-  @Min(4096)
+  /** At least a socket's high-water mark, below which Node would not tell when it drained. */
+  @Min(16384)
   @Max(1 << 30)
   SSE_MAX_BUFFER_BYTES: number = 1 << 20;
 
@@ -81,6 +82,12 @@ export class Environment {
   @Min(1)
   @Max(10_000)
   SSE_MAX_CONNECTIONS_PER_USER: number = 16;
+
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_DRAIN_MS: number = 5000;
 
   @Type(() => Number)
   @IsInt()

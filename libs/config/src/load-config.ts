@@ -61,6 +61,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig
       maxBufferBytes: vars.SSE_MAX_BUFFER_BYTES,
       maxConnectionsPerUser: vars.SSE_MAX_CONNECTIONS_PER_USER,
     },
+    shutdownDrainMs: vars.SHUTDOWN_DRAIN_MS,
     retentionDays: vars.RETENTION_DAYS,
     logLevel: vars.LOG_LEVEL,
   };

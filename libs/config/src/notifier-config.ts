@@ -23,6 +23,8 @@ export class NotifierConfig {
     maxBufferBytes: number;
     maxConnectionsPerUser: number;
   };
+  /** SIGTERM ends open streams spread over this long (0: all at once). */
+  shutdownDrainMs!: number;
   retentionDays!: number;
   logLevel!: string;
 }

@@ -3,18 +3,22 @@ export { dataSourceOptions } from './data-source-options';
 export { PersistenceModule } from './persistence.module';
 export { ClosedStreamRepository } from './repositories/closed-stream.repository';
 export { NotificationRepository } from './repositories/notification.repository';
-export { READ_CHANNEL } from './repositories/notification.repository';
+export { CHANNELS, LOCK_SPACE, LOCKS } from './postgres-objects';
 export type {
   AppendResult,
   InboxQuery,
   LogQuery,
+  LogPage,
   LogRow,
   MarkReadResult,
+  PageLimits,
   ReplayPage,
 } from './repositories/notification.repository';
 export { NotificationEntity } from './entities/notification.entity';
 export { OutboxRepository } from './repositories/outbox.repository';
 export type { OutboxBacklog } from './repositories/outbox.repository';
+export { ReadStateChangeRepository } from './repositories/read-state-change.repository';
+export type { ReadStateChange } from './repositories/read-state-change.repository';
 export { RetentionWatermarkRepository } from './repositories/retention-watermark.repository';
 export {
   UnknownTableError,

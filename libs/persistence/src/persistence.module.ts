@@ -6,6 +6,7 @@ import { MigrationRunner } from './migration-runner';
 import { ClosedStreamRepository } from './repositories/closed-stream.repository';
 import { NotificationRepository } from './repositories/notification.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { ReadStateChangeRepository } from './repositories/read-state-change.repository';
 import { RetentionWatermarkRepository } from './repositories/retention-watermark.repository';
 import { WatchRepository } from './repositories/watch.repository';
 
@@ -14,6 +15,7 @@ const REPOSITORIES = [
   OutboxRepository,
   ClosedStreamRepository,
   RetentionWatermarkRepository,
+  ReadStateChangeRepository,
   WatchRepository,
 ];
 

@@ -1,6 +1,10 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NotifierConfig } from '@app/config';
-import { NotificationRepository, RetentionWatermarkRepository } from '@app/persistence';
+import {
+  NotificationRepository,
+  ReadStateChangeRepository,
+  RetentionWatermarkRepository,
+} from '@app/persistence';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const RUN_EVERY_MS = 60 * 60 * 1000;
@@ -8,6 +12,8 @@ const RUN_EVERY_MS = 60 * 60 * 1000;
 const FIRST_RUN_MS = 10_000;
 /** Small enough that each DELETE holds its locks only briefly. */
 const BATCH = 1000;
+/** Read-state changes only serve instances catching up after a reconnect. */
+const READ_STATE_KEPT_MS = 60 * 60 * 1000;
 
 /**
  * Deletes notifications older than RETENTION_DAYS, oldest first, in small batches. It only
@@ -25,6 +31,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly config: NotifierConfig,
     private readonly log: NotificationRepository,
     private readonly watermark: RetentionWatermarkRepository,
+    private readonly readChanges: ReadStateChangeRepository,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -47,6 +54,7 @@ export class RetentionJob implements OnApplicationBootstrap, OnApplicationShutdo
       deleted += await this.log.deleteUpTo(lastExpired);
     }
     if (deleted > 0) this.logger.log(`Retention deleted ${deleted} notifications`);
+    await this.readChanges.deleteOlderThan(new Date(now.getTime() - READ_STATE_KEPT_MS));
     return deleted;
   }
 

@@ -1,9 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ChangeFeed, SingleFlight } from '@app/change-feed';
-import { ClosedStreamRepository } from '@app/persistence';
+import { CHANNELS, ClosedStreamRepository } from '@app/persistence';
 import { StreamHub } from './stream-hub';
-
-export const CLOSED_STREAMS_CHANNEL = 'closed_streams_changed';
 
 /**
  * The users whose stream is closed for good, held in memory so that a stream request needs
@@ -23,7 +21,7 @@ export class ClosedStreams implements OnApplicationBootstrap {
     private readonly hub: StreamHub,
     feed: ChangeFeed,
   ) {
-    feed.on(CLOSED_STREAMS_CHANNEL, () => this.loader.wake());
+    feed.on(CHANNELS.closedStreams, () => this.loader.wake());
     feed.onConnected(() => this.loader.wake());
   }
 

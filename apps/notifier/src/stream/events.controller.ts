@@ -21,8 +21,10 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentUser, UserAuthGuard } from '@app/auth';
-import { InvalidResumeIdError, parseResumeId } from '@app/sse';
+import { SignedIn, UserAuthGuard } from '@app/auth';
+import type { SignedInUser } from '@app/auth';
+import { NotifierConfig } from '@app/config';
+import { encodeRetry, InvalidResumeIdError, parseResumeId, SSE_HEADERS } from '@app/sse';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { ClosedStreams } from './closed-streams';
 import { StreamHub } from './stream-hub';
@@ -43,10 +45,15 @@ const STREAM_DESCRIPTION = [
  */
 @Controller('users/me/events')
 export class EventsController {
+  private readonly retryFrame: string;
+
   constructor(
     private readonly hub: StreamHub,
     private readonly closedStreams: ClosedStreams,
-  ) {}
+    config: NotifierConfig,
+  ) {
+    this.retryFrame = encodeRetry(config.sse.retryMs);
+  }
 
   @Get()
   @UseGuards(UserAuthGuard)
@@ -89,15 +96,23 @@ export class EventsController {
     description: 'Stream closed for good: EventSource stops',
   })
   open(
-    @CurrentUser() userId: string,
+    @SignedIn() user: SignedInUser,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Query('lastEventId') lastEventIdQuery: unknown,
     @Res() response: Response,
   ): void {
-    if (this.closedStreams.isClosed(userId)) {
+    if (this.closedStreams.isClosed(user.id)) {
       throw new NotFoundException('This event stream is closed');
     }
-    this.hub.open(userId, this.resumePoint(lastEventIdHeader, lastEventIdQuery), response);
+    const resumeFrom = this.resumePoint(lastEventIdHeader, lastEventIdQuery);
+    // A stream is never followed by another response on its connection: it closes with it.
+    response.shouldKeepAlive = false;
+    response.writeHead(200, SSE_HEADERS);
+    response.socket?.setNoDelay(true);
+    response.write(this.retryFrame);
+    const stream = this.hub.open(user.id, resumeFrom, user.expiresAt, response);
+    // Shutting down: the client comes back after `retry` and resumes on another instance.
+    if (!stream) response.end();
   }
 
   private resumePoint(header: string | undefined, query: unknown): bigint | undefined {

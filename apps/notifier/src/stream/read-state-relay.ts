@@ -1,49 +1,58 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { ChangeFeed } from '@app/change-feed';
-import { READ_CHANNEL } from '@app/persistence';
-import { encodeEvent } from '@app/sse';
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ChangeFeed, SingleFlight } from '@app/change-feed';
+import { CHANNELS, ReadStateChange, ReadStateChangeRepository } from '@app/persistence';
+import { readFrame } from './notification-frame';
 import { StreamHub } from './stream-hub';
 
-interface ReadChange {
-  userId: string;
-  ids?: string[];
-  upTo?: string;
-}
+const PAGE = 500;
+const SAFETY_POLL_MS = 5_000;
 
 /**
- * Read-state changes, announced by the updating transaction on every instance, become
- * `event: read` frames on the user's open streams. They carry no `id:`, so they never move
- * a client's resume point.
+ * Read-state changes, recorded as rows by the request that made them, become `event: read`
+ * frames on the user's open streams on every instance. The NOTIFY is only a wake-up: this
+ * instance reads the rows past its cursor, also after a listener reconnect and on a slow poll.
  */
 @Injectable()
-export class ReadStateRelay {
+export class ReadStateRelay implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReadStateRelay.name);
+  private cursor?: bigint;
+  private readonly reader = new SingleFlight(
+    () => this.relay(),
+    (error) => this.logger.error(`Reading read-state changes failed: ${error.message}`),
+  );
+  private safetyPoll?: NodeJS.Timeout;
 
   constructor(
     private readonly hub: StreamHub,
+    private readonly changes: ReadStateChangeRepository,
     feed: ChangeFeed,
   ) {
-    feed.on(READ_CHANNEL, (payload) => this.relay(payload));
+    feed.on(CHANNELS.readState, () => this.reader.wake());
+    feed.onConnected(() => this.reader.wake());
   }
 
-  private relay(payload: string | undefined): void {
-    const change = parseReadChange(payload);
-    if (!change) {
-      this.logger.warn('Ignored a malformed read-state notification');
-      return;
-    }
-    const data = change.upTo !== undefined ? { upTo: change.upTo } : { ids: change.ids };
-    this.hub.sendToUser(change.userId, encodeEvent({ event: 'read', data: JSON.stringify(data) }));
+  async onApplicationBootstrap(): Promise<void> {
+    this.cursor = await this.changes.latestId();
+    this.safetyPoll = setInterval(() => this.reader.wake(), SAFETY_POLL_MS);
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.safetyPoll);
+  }
+
+  private async relay(): Promise<void> {
+    let changes: ReadStateChange[];
+    do {
+      if (this.cursor === undefined) return;
+      changes = await this.changes.after(this.cursor, PAGE);
+      for (const change of changes) {
+        this.hub.sendToUser(change.userId, readFrame(toReadEvent(change)));
+        this.cursor = BigInt(change.id);
+      }
+    } while (changes.length === PAGE);
   }
 }
 
-function parseReadChange(payload: string | undefined): ReadChange | undefined {
-  try {
-    const change = JSON.parse(payload ?? '') as Partial<ReadChange>;
-    if (typeof change.userId !== 'string') return undefined;
-    if (Array.isArray(change.ids) || typeof change.upTo === 'string') return change as ReadChange;
-  } catch {
-    return undefined;
-  }
-  return undefined;
+function toReadEvent({ ids, upTo }: ReadStateChange): { ids: string[] } | { upTo: string } {
+  return upTo !== null ? { upTo } : { ids: ids ?? [] };
 }

@@ -1,156 +1,314 @@
-import { once } from 'node:events';
-import type { Response } from 'express';
-import type { LogEvent } from './notification-frame';
-
-/** What became of a live event: written, held during a replay, already sent, or refused. */
-export type Delivery = 'written' | 'held' | 'skipped' | 'fell-behind';
+import { Logger } from '@nestjs/common';
+import { encodeComment } from '@app/sse';
+import { LogEvent, resetFrame } from './notification-frame';
+import type { StreamSink } from './stream-sink';
 
 export type EndReason =
-  'client' | 'slow-consumer' | 'replaced' | 'closed-for-good' | 'shutdown' | 'error';
-
-/** Live events held while a replay runs; past this the replay re-reads them from the log. */
-const MAX_PENDING_EVENTS = 1000;
+  | 'client'
+  | 'slow-consumer'
+  | 'replaced'
+  | 'closed-for-good'
+  | 'token-expired'
+  | 'shutdown'
+  | 'error';
 
 /**
- * One open SSE response. `cursor` is the highest log id written to it, so nothing at or
- * below it is ever written again. While it replays, live events wait in `pending`.
+ * - `live`: the hub's events are written as they come, while they fit the buffer limit.
+ * - `replaying`: the stream reads its user's log from its cursor at the pace of its socket;
+ *   the hub's events are held meanwhile (within the limit) and written when it goes live.
+ * - `ended`: removed from the hub, nothing is written any more, the socket is closing.
+ *
+ * live → replaying: a live event did not fit (`catchUp`, which starts the replay loop).
+ * replaying → live: a short page and every held event written (`goLive`).
+ * any → ended: `end`. Only the replay loop leaves `replaying`, and only `catchUp` enters it,
+ * so a stream that is open is always either fed by the hub or by its own replay.
+ */
+export type StreamMode = 'live' | 'replaying' | 'ended';
+
+/** A page of one user's log after a cursor, for a replaying stream. */
+export interface LogPage {
+  events: LogEvent[];
+  /** False when the page was cut by its size: more rows may follow at once. */
+  complete: boolean;
+  /** Retention may have deleted every id up to here. */
+  deletedUpTo: bigint;
+}
+
+export interface ReplaySource {
+  pageAfter(userId: string, after: bigint): Promise<LogPage>;
+}
+
+export interface StreamObserver {
+  sent(stream: StreamConnection, events: readonly LogEvent[], replayed: boolean): void;
+  ended(stream: StreamConnection, reason: EndReason): void;
+}
+
+export interface StreamSettings {
+  maxBufferBytes: number;
+  heartbeatMs: number;
+  /** How long an ended stream's client may take to read its last bytes before the socket goes. */
+  endGraceMs: number;
+}
+
+export interface StreamOpening {
+  id: number;
+  userId: string;
+  /** When the token that opened it expires (ms since the epoch): the stream ends then. */
+  expiresAt: number;
+  /** The highest log id the client has; replayed from when `replay` is set. */
+  cursor: bigint;
+  replay: boolean;
+}
+
+const HEARTBEAT = Buffer.from(encodeComment('ping'));
+
+/**
+ * One open stream. `cursor` is the highest log id written to it, so nothing at or below it is
+ * ever written again; the unsent output passes `maxBufferBytes` by at most one frame.
  */
 export class StreamConnection {
+  private static readonly logger = new Logger(StreamConnection.name);
+  readonly id: number;
+  readonly userId: string;
   readonly openedAt = new Date();
-  cursor: bigint;
-  private replaying: boolean;
-  private pending: LogEvent[] = [];
-  private pendingOverflowed = false;
+  private currentMode: StreamMode = 'live';
   private endReason?: EndReason;
+  private position: bigint;
+  private readonly held: HeldEvents;
+  private readonly lifetime = new AbortController();
+  private beatTimer?: NodeJS.Timeout;
+  private graceTimer?: NodeJS.Timeout;
+  /** Bytes handed to the sink, and how many of them it had flushed at the last heartbeat. */
+  private queuedBytes = 0;
+  private flushedAtLastBeat = 0;
+  private readonly expiresAt: number;
 
   constructor(
-    readonly id: number,
-    readonly userId: string,
-    private readonly response: Response,
-    private readonly maxBufferBytes: number,
-    resumeFrom: bigint,
-    replay: boolean,
+    opening: StreamOpening,
+    private readonly sink: StreamSink,
+    private readonly settings: StreamSettings,
+    private readonly source: ReplaySource,
+    private readonly observer: StreamObserver,
   ) {
-    this.cursor = resumeFrom;
-    this.replaying = replay;
+    this.id = opening.id;
+    this.userId = opening.userId;
+    this.position = opening.cursor;
+    this.expiresAt = opening.expiresAt;
+    this.held = new HeldEvents(settings.maxBufferBytes);
+    sink.on('close', this.onSinkClosed);
+    // A write racing the client's reset can fail; the stream then ends like any client that left.
+    sink.on('error', this.onSinkError);
+    // Spread over the interval, so that thousands of streams do not beat in the same tick.
+    this.scheduleBeat(Math.random() * settings.heartbeatMs);
+    if (sink.destroyed) this.end('client');
+    else if (opening.replay) this.catchUp();
+  }
+
+  get mode(): StreamMode {
+    return this.currentMode;
   }
 
   get ended(): boolean {
-    return this.endReason !== undefined;
+    return this.currentMode === 'ended';
+  }
+
+  get reason(): EndReason | undefined {
+    return this.endReason;
+  }
+
+  get cursor(): bigint {
+    return this.position;
   }
 
   get bufferedBytes(): number {
-    return this.response.writableLength;
+    return this.sink.writableLength;
   }
 
-  /**
-   * A live event from the hub, in log order. One that would push the unsent output past the
-   * limit is not written: the stream falls behind and catches up from the log once it drains,
-   * so a burst never cuts off a client that reads, and memory stays bounded either way.
-   */
-  deliver(event: LogEvent): Delivery {
-    if (event.id <= this.cursor) return 'skipped';
-    if (this.replaying) {
-      this.holdDuringReplay(event);
-      return 'held';
-    }
-    if (this.response.writableLength + event.frame.length > this.maxBufferBytes) {
-      this.replaying = true;
-      return 'fell-behind';
-    }
-    this.cursor = event.id;
-    this.response.write(event.frame);
-    return 'written';
+  /** A live event from the hub, in log order. */
+  deliver(event: LogEvent): void {
+    if (this.currentMode === 'ended' || event.id <= this.position) return;
+    if (this.currentMode === 'replaying') return this.held.add(event);
+    if (!this.fits(event.frame)) return this.catchUp();
+    this.send(event);
+    this.observer.sent(this, [event], false);
   }
 
-  /** Whether the client takes its unsent output within `patienceMs` (false: stalled or gone). */
-  async drained(patienceMs: number): Promise<boolean> {
-    if (this.ended) return false;
-    if (!this.response.writableNeedDrain) return true;
-    const abort = new AbortController();
-    const { signal } = abort;
-    const outcome = await Promise.race([
-      once(this.response, 'drain', { signal }).then(() => true),
-      once(this.response, 'close', { signal }).then(() => false),
-      new Promise<false>((resolve) => setTimeout(resolve, patienceMs, false)),
-    ]).catch(() => false);
-    abort.abort();
-    return outcome && !this.ended;
-  }
-
-  /**
-   * Writes a small frame (heartbeat, read state) without waiting; a client whose unsent output
-   * still passes the limit is cut off: it resumes with Last-Event-ID and loses nothing.
-   */
-  write(chunk: Buffer | string): boolean {
-    if (this.ended) return false;
-    this.response.write(chunk);
-    if (this.response.writableLength <= this.maxBufferBytes) return true;
-    this.end('slow-consumer');
-    return false;
-  }
-
-  /** A replayed event, paced by the socket: waits for it to drain before reading more. */
-  async replay(event: LogEvent): Promise<boolean> {
-    if (this.ended) return false;
-    this.cursor = event.id;
-    return this.writePaced(event.frame);
-  }
-
-  /**
-   * Skips what retention deleted: the `reset` frame carries no `id:`, so the client's resume
-   * point moves only with the rows that follow it.
-   */
-  async skipTruncated(deletedUpTo: bigint, frame: string): Promise<boolean> {
-    if (this.ended) return false;
-    this.cursor = deletedUpTo;
-    return this.writePaced(frame);
-  }
-
-  /**
-   * Called when a replay page came back short. Returns true when the connection is now live;
-   * false when live events were dropped meanwhile, so the replay must read on.
-   */
-  finishReplay(): boolean {
-    if (this.pendingOverflowed) {
-      this.pendingOverflowed = false;
-      return false;
-    }
-    this.replaying = false;
-    const held = this.pending;
-    this.pending = [];
-    for (const event of held) this.deliver(event);
-    return true;
+  /** A frame without `id:` (read state); dropped when the stream is behind anyway. */
+  notify(frame: Buffer): void {
+    if (this.currentMode === 'ended' || !this.fits(frame)) return;
+    this.queue(frame);
   }
 
   end(reason: EndReason): void {
-    if (this.ended) return;
+    if (this.currentMode === 'ended') return;
+    this.currentMode = 'ended';
     this.endReason = reason;
-    this.pending = [];
-    if (reason === 'slow-consumer') this.response.destroy();
-    else this.response.end();
+    this.held.clear();
+    clearTimeout(this.beatTimer);
+    this.lifetime.abort();
+    this.observer.ended(this, reason);
+    if (reason === 'client') return;
+    if (reason === 'slow-consumer' || reason === 'error') {
+      this.sink.destroy();
+      return;
+    }
+    this.sink.end();
+    this.graceTimer = setTimeout(() => this.sink.destroy(), this.settings.endGraceMs);
   }
 
-  onEnd(listener: (reason: EndReason) => void): void {
-    this.response.once('close', () => {
-      this.endReason ??= 'client';
-      listener(this.endReason);
+  private readonly onSinkError = (error: Error): void => {
+    StreamConnection.logger.debug(`Stream ${this.id}'s socket failed: ${error.message}`);
+    this.end('client');
+  };
+
+  private readonly onSinkClosed = (): void => {
+    this.sink.off('close', this.onSinkClosed);
+    clearTimeout(this.graceTimer);
+    this.end('client');
+  };
+
+  private catchUp(): void {
+    this.currentMode = 'replaying';
+    this.held.clear();
+    this.replayUntilLive().catch((error: Error) => {
+      StreamConnection.logger.warn(
+        `Replay of stream ${this.id} failed, ending it: ${error.message}`,
+      );
+      this.end('error');
     });
   }
 
-  private async writePaced(chunk: Buffer | string): Promise<boolean> {
-    if (this.response.write(chunk)) return true;
-    await Promise.race([once(this.response, 'drain'), once(this.response, 'close')]);
-    return !this.ended;
+  private async replayUntilLive(): Promise<void> {
+    for (;;) {
+      if (!(await this.writable())) return;
+      const page = await this.source.pageAfter(this.userId, this.position);
+      if (this.currentMode === 'ended') return;
+      if (page.deletedUpTo > this.position) this.skipTruncated(page.deletedUpTo);
+      const sent: LogEvent[] = [];
+      for (const event of page.events) {
+        if (event.id <= this.position) continue;
+        if (!(await this.writable())) return;
+        this.send(event);
+        sent.push(event);
+      }
+      this.observer.sent(this, sent, true);
+      if (page.complete && this.goLive()) return;
+    }
   }
 
-  private holdDuringReplay(event: LogEvent): void {
-    if (this.pendingOverflowed) return;
-    if (this.pending.length < MAX_PENDING_EVENTS) {
-      this.pending.push(event);
+  /**
+   * Retention deleted rows after the cursor: `event: reset` says so. It has no `id:`, so the
+   * client's resume point moves only with the rows that follow it.
+   */
+  private skipTruncated(deletedUpTo: bigint): void {
+    this.position = deletedUpTo;
+    this.queue(resetFrame(deletedUpTo + 1n));
+  }
+
+  /** Writes what was held; true when live, false when it must read on (held too much or it did not fit). */
+  private goLive(): boolean {
+    if (this.held.overflowed) {
+      this.held.clear();
+      return false;
+    }
+    const held = this.held.take();
+    this.currentMode = 'live';
+    const sent: LogEvent[] = [];
+    for (const event of held) {
+      if (event.id <= this.position) continue;
+      if (!this.fits(event.frame)) {
+        this.currentMode = 'replaying';
+        break;
+      }
+      this.send(event);
+      sent.push(event);
+    }
+    this.observer.sent(this, sent, false);
+    return this.currentMode === 'live';
+  }
+
+  /** Resolves once the socket takes more (true), or when the stream ended (false). */
+  private writable(): Promise<boolean> {
+    if (this.currentMode === 'ended') return Promise.resolve(false);
+    if (!this.sink.writableNeedDrain) return Promise.resolve(true);
+    const { signal } = this.lifetime;
+    return new Promise((resolve) => {
+      const settle = () => {
+        this.sink.off('drain', settle);
+        signal.removeEventListener('abort', settle);
+        resolve(this.currentMode !== 'ended');
+      };
+      this.sink.on('drain', settle);
+      signal.addEventListener('abort', settle);
+    });
+  }
+
+  /** One frame on top of what is unsent may pass the limit, so that any frame can go out. */
+  private fits(frame: Buffer): boolean {
+    const unsent = this.sink.writableLength;
+    return unsent === 0 || unsent + frame.length <= this.settings.maxBufferBytes;
+  }
+
+  private send(event: LogEvent): void {
+    this.position = event.id;
+    this.queue(event.frame);
+  }
+
+  private queue(frame: Buffer): void {
+    if (this.sink.destroyed) return this.end('client');
+    this.queuedBytes += frame.length;
+    this.sink.write(frame);
+  }
+
+  private scheduleBeat(delay: number): void {
+    const untilExpiry = Math.max(0, this.expiresAt - Date.now());
+    this.beatTimer = setTimeout(() => this.beat(), Math.min(delay, untilExpiry));
+  }
+
+  /**
+   * Every heartbeat interval: the token's expiry ends the stream; a client that took nothing
+   * since the last beat while output waited is ended (it resumes and loses nothing); an idle
+   * stream gets `: ping`, so proxies keep it open.
+   */
+  private beat(): void {
+    if (Date.now() >= this.expiresAt) return this.end('token-expired');
+    const unsent = this.sink.writableLength;
+    const flushed = this.queuedBytes - unsent;
+    if (unsent > 0 && flushed <= this.flushedAtLastBeat) return this.end('slow-consumer');
+    if (unsent === 0) this.queue(HEARTBEAT);
+    this.flushedAtLastBeat = this.queuedBytes - this.sink.writableLength;
+    this.scheduleBeat(this.settings.heartbeatMs);
+  }
+}
+
+/** Live events that arrive during a replay, within a byte budget; past it they are re-read from the log. */
+class HeldEvents {
+  private events: LogEvent[] = [];
+  private bytes = 0;
+  overflowed = false;
+
+  constructor(private readonly budget: number) {}
+
+  add(event: LogEvent): void {
+    if (this.overflowed) return;
+    if (this.bytes + event.frame.length > this.budget) {
+      this.clear();
+      this.overflowed = true;
       return;
     }
-    this.pending = [];
-    this.pendingOverflowed = true;
+    this.events.push(event);
+    this.bytes += event.frame.length;
+  }
+
+  take(): LogEvent[] {
+    const events = this.events;
+    this.clear();
+    return events;
+  }
+
+  clear(): void {
+    this.events = [];
+    this.bytes = 0;
+    this.overflowed = false;
   }
 }

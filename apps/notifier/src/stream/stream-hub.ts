@@ -4,34 +4,27 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { Response } from 'express';
 import { ChangeFeed, SingleFlight } from '@app/change-feed';
 import { NotifierConfig } from '@app/config';
-import { LogRow, NotificationRepository } from '@app/persistence';
-import { encodeComment, encodeEvent, encodeRetry, SSE_HEADERS } from '@app/sse';
+import { CHANNELS, LogRow, NotificationRepository, PageLimits } from '@app/persistence';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
-import { toLogEvent } from './notification-frame';
-import { EndReason, StreamConnection } from './stream-connection';
+import { LogReplay } from './log-replay';
+import { LogEvent, toLogEvent } from './notification-frame';
+import { EndReason, StreamConnection, StreamObserver, StreamSettings } from './stream-connection';
+import type { StreamSink } from './stream-sink';
 
-export const APPENDED_CHANNEL = 'notifications_appended';
-const LIVE_PAGE = 1000;
-const REPLAY_PAGE = 500;
 const SAFETY_POLL_MS = 5_000;
-const HEARTBEAT = encodeComment('ping');
-
-/** Tells a resuming client that retention deleted the history before `oldestId`. */
-const resetFrame = (oldestId: bigint) =>
-  encodeEvent({
-    event: 'reset',
-    data: JSON.stringify({ reason: 'history-truncated', oldestId: oldestId.toString() }),
-  });
+/** How long a stream that was ended may take to read its last bytes before its socket goes. */
+const END_GRACE_MS = 2_000;
 
 /**
  * Every open stream of this instance, by user. Reads the log once per batch for all of them
- * (never per client) and writes each row, encoded once, to its user's streams.
+ * (never per client) and hands each row, encoded once, to its user's streams.
  */
 @Injectable()
-export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class StreamHub
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, StreamObserver
+{
   private readonly logger = new Logger(StreamHub.name);
   private readonly byUser = new Map<string, Set<StreamConnection>>();
   private connectionCount = 0;
@@ -42,59 +35,91 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     () => this.readLog(),
     (error) => this.logger.error(`Reading the log failed: ${error.message}`),
   );
-  private shuttingDown = false;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly settings: StreamSettings;
+  /** The whole instance reads one live page at a time: bounded like one stream's buffer. */
+  private readonly livePage: PageLimits;
+  private draining = false;
+  private whenEmpty?: () => void;
+  private safetyPoll?: NodeJS.Timeout;
 
   constructor(
     private readonly config: NotifierConfig,
     private readonly log: NotificationRepository,
+    private readonly replay: LogReplay,
     private readonly metrics: NotifierMetrics,
     feed: ChangeFeed,
   ) {
-    feed.on(APPENDED_CHANNEL, (newestId) => this.onAppended(newestId));
+    const { maxBufferBytes, heartbeatMs } = config.sse;
+    this.settings = { maxBufferBytes, heartbeatMs, endGraceMs: END_GRACE_MS };
+    this.livePage = { rows: 1000, bytes: maxBufferBytes };
+    feed.on(CHANNELS.appended, () => this.reader.wake());
     feed.onConnected(() => this.reader.wake());
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.dispatchedUpTo = await this.log.latestId();
-    this.timers = [
-      setInterval(() => this.heartbeat(), this.config.sse.heartbeatMs),
-      setInterval(() => this.reader.wake(), SAFETY_POLL_MS),
-    ];
+    this.safetyPoll = setInterval(() => this.reader.wake(), SAFETY_POLL_MS);
   }
 
-  beforeApplicationShutdown(): void {
-    this.shuttingDown = true;
-    for (const timer of this.timers) clearInterval(timer);
+  /**
+   * Ends the open streams spread over SHUTDOWN_DRAIN_MS, so that their clients reconnect to
+   * other instances without a stampede; new streams are turned away from the first moment.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.draining = true;
+    clearInterval(this.safetyPoll);
+    const drainMs = this.config.shutdownDrainMs;
+    const streams = [...this.streams()];
+    const timers = streams.map((stream) =>
+      setTimeout(() => stream.end('shutdown'), Math.random() * drainMs),
+    );
+    if (this.connectionCount > 0) {
+      await new Promise<void>((resolve) => {
+        const deadline = setTimeout(resolve, drainMs);
+        this.whenEmpty = () => {
+          clearTimeout(deadline);
+          resolve();
+        };
+      });
+    }
+    for (const timer of timers) clearTimeout(timer);
     for (const stream of this.streams()) stream.end('shutdown');
+  }
+
+  /** False once shutdown began: a stream request is then told to come back later. */
+  get accepting(): boolean {
+    return !this.draining && this.dispatchedUpTo !== undefined;
   }
 
   get openConnections(): number {
     return this.connectionCount;
   }
 
-  /** Opens the stream on an authorized request: `retry:` first, then replay, then live. */
-  open(userId: string, resumeFrom: bigint | undefined, response: Response): StreamConnection {
-    response.writeHead(200, SSE_HEADERS);
-    response.socket?.setNoDelay(true);
-    response.write(encodeRetry(this.config.sse.retryMs));
-
+  /**
+   * Opens a stream on a response whose head is written: replaying from `resumeFrom` when set,
+   * else live from now. Undefined when not accepting.
+   */
+  open(
+    userId: string,
+    resumeFrom: bigint | undefined,
+    expiresAt: number,
+    sink: StreamSink,
+  ): StreamConnection | undefined {
+    if (!this.accepting) return undefined;
     const stream = new StreamConnection(
-      this.nextConnectionId++,
-      userId,
-      response,
-      this.config.sse.maxBufferBytes,
-      resumeFrom ?? this.dispatchedUpTo ?? 0n,
-      resumeFrom !== undefined,
+      {
+        id: this.nextConnectionId++,
+        userId,
+        expiresAt,
+        cursor: resumeFrom ?? this.dispatchedUpTo!,
+        replay: resumeFrom !== undefined,
+      },
+      sink,
+      this.settings,
+      this.replay,
+      this,
     );
-    if (this.shuttingDown || this.dispatchedUpTo === undefined) {
-      stream.end('shutdown');
-      return stream;
-    }
-    this.add(stream);
-    if (resumeFrom !== undefined) {
-      this.catchUp(stream, this.replay(stream));
-    }
+    if (!stream.ended) this.add(stream);
     return stream;
   }
 
@@ -104,9 +129,8 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   /** Writes a frame that is not a notification (no `id:`) to every open stream of a user. */
-  sendToUser(userId: string, frame: string): void {
-    const chunk = Buffer.from(frame);
-    for (const stream of this.byUser.get(userId) ?? []) stream.write(chunk);
+  sendToUser(userId: string, frame: Buffer): void {
+    for (const stream of this.byUser.get(userId) ?? []) stream.notify(frame);
   }
 
   busiestUsers(limit: number): { userId: string; connections: number }[] {
@@ -120,111 +144,61 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     return [...(this.byUser.get(userId) ?? [])];
   }
 
-  private onAppended(newestId: string | undefined): void {
-    const idle = this.connectionCount === 0 && !this.reader.busy;
-    if (idle && newestId !== undefined && this.dispatchedUpTo !== undefined) {
-      // Nobody to deliver to: just move the live start point, without reading rows.
-      const newest = BigInt(newestId);
-      if (newest > this.dispatchedUpTo) this.dispatchedUpTo = newest;
-      return;
-    }
-    this.reader.wake();
+  sent(_stream: StreamConnection, events: readonly LogEvent[], replayed: boolean): void {
+    if (events.length === 0) return;
+    this.metrics.delivered.inc(events.length);
+    if (replayed) this.metrics.replayed.inc(events.length);
+  }
+
+  ended(stream: StreamConnection, reason: EndReason): void {
+    if (reason === 'slow-consumer') this.metrics.slowConsumerDisconnects.inc();
+    const streams = this.byUser.get(stream.userId);
+    if (!streams?.delete(stream)) return;
+    this.connectionCount--;
+    this.metrics.openConnections.dec();
+    if (streams.size === 0) this.byUser.delete(stream.userId);
+    if (this.connectionCount === 0) this.whenEmpty?.();
   }
 
   /** Reads the log past `dispatchedUpTo` until it is drained. */
   private async readLog(): Promise<void> {
-    if (this.dispatchedUpTo === undefined) return;
-    let rows: LogRow[];
-    do {
-      rows = await this.log.findAfter(this.dispatchedUpTo, LIVE_PAGE);
-      for (const row of rows) this.dispatch(row);
-    } while (rows.length === LIVE_PAGE);
+    while (this.dispatchedUpTo !== undefined) {
+      if (this.connectionCount === 0 && (await this.skipToNewest())) return;
+      const page = await this.log.pageAfter(this.dispatchedUpTo, this.livePage);
+      for (const row of page.rows) this.dispatch(row);
+      if (page.complete) return;
+    }
+  }
+
+  /** Nobody to deliver to: moves the live start point without reading rows. */
+  private async skipToNewest(): Promise<boolean> {
+    const newest = await this.log.latestId();
+    // A stream opened meanwhile starts at the old point: then the rows must be read after all.
+    if (this.connectionCount > 0 || this.dispatchedUpTo === undefined) return false;
+    if (newest > this.dispatchedUpTo) this.dispatchedUpTo = newest;
+    return true;
   }
 
   private dispatch(row: LogRow): void {
     const streams = this.byUser.get(row.userId);
     if (streams) {
       const event = toLogEvent(row);
-      let delivered = 0;
-      for (const stream of streams) {
-        const delivery = stream.deliver(event);
-        if (delivery === 'written') delivered++;
-        if (delivery === 'fell-behind') this.catchUp(stream, this.drainThenReplay(stream));
-      }
-      this.metrics.delivered.inc(delivered);
+      for (const stream of streams) stream.deliver(event);
       this.metrics.deliveryLatency.observe((Date.now() - Date.parse(row.createdAt)) / 1000);
     }
     this.dispatchedUpTo = BigInt(row.id);
   }
 
-  /** A stream that fell behind replays from the log once it drains; a stalled one is ended. */
-  private async drainThenReplay(stream: StreamConnection): Promise<void> {
-    if (await stream.drained(this.config.sse.heartbeatMs)) return this.replay(stream);
-    stream.end('slow-consumer');
-  }
-
-  private catchUp(stream: StreamConnection, replay: Promise<void>): void {
-    replay.catch((error: Error) => {
-      this.logger.warn(`Replay for stream ${stream.id} failed, ending it: ${error.message}`);
-      stream.end('error');
-    });
-  }
-
-  private async replay(stream: StreamConnection): Promise<void> {
-    for (;;) {
-      const after = stream.cursor;
-      const { rows, deletedUpTo } = await this.log.replayPage(stream.userId, after, REPLAY_PAGE);
-      if (!(await this.skipTruncated(stream, after, deletedUpTo))) return;
-      for (const row of rows) {
-        if (BigInt(row.id) <= stream.cursor) continue;
-        if (!(await stream.replay(toLogEvent(row)))) return;
-        this.metrics.delivered.inc();
-        this.metrics.replayed.inc();
-      }
-      if (rows.length < REPLAY_PAGE && stream.finishReplay()) return;
-    }
-  }
-
-  /** Retention deleted rows after the resume point: say so with `event: reset`, then go on. */
-  private async skipTruncated(
-    stream: StreamConnection,
-    after: bigint,
-    deletedUpTo: bigint,
-  ): Promise<boolean> {
-    if (deletedUpTo <= after) return true;
-    return stream.skipTruncated(deletedUpTo, resetFrame(deletedUpTo + 1n));
-  }
-
   private add(stream: StreamConnection): void {
-    let streams = this.byUser.get(stream.userId);
-    if (!streams) {
-      streams = new Set();
-      this.byUser.set(stream.userId, streams);
-    }
-    for (const oldest of streams) {
-      if (streams.size < this.config.sse.maxConnectionsPerUser) break;
+    const cap = this.config.sse.maxConnectionsPerUser;
+    for (const oldest of this.byUser.get(stream.userId) ?? []) {
+      if (this.byUser.get(stream.userId)!.size < cap) break;
       oldest.end('replaced');
-      this.remove(oldest);
     }
-    streams.add(stream);
+    const streams = this.byUser.get(stream.userId) ?? new Set();
+    this.byUser.set(stream.userId, streams.add(stream));
     this.connectionCount++;
     this.metrics.openConnections.inc();
-    stream.onEnd((reason) => {
-      if (reason === 'slow-consumer') this.metrics.slowConsumerDisconnects.inc();
-      this.remove(stream);
-    });
-  }
-
-  private remove(stream: StreamConnection): void {
-    const streams = this.byUser.get(stream.userId);
-    if (!streams?.delete(stream)) return;
-    this.connectionCount--;
-    this.metrics.openConnections.dec();
-    if (streams.size === 0) this.byUser.delete(stream.userId);
-  }
-
-  private heartbeat(): void {
-    for (const stream of this.streams()) stream.write(HEARTBEAT);
   }
 
   private *streams(): Iterable<StreamConnection> {

@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { ClosedStreams } from './closed-streams';
 import { EventsController } from './events.controller';
+import { LogReplay } from './log-replay';
 import { ReadStateRelay } from './read-state-relay';
 import { StreamHub } from './stream-hub';
 
 @Module({
   controllers: [EventsController],
-  providers: [StreamHub, ClosedStreams, ReadStateRelay],
+  providers: [StreamHub, LogReplay, ClosedStreams, ReadStateRelay],
   exports: [StreamHub, ClosedStreams],
 })
 export class StreamModule {}

@@ -24,6 +24,10 @@ export class NotificationEntity {
   @Column({ name: 'stored_at', type: 'timestamptz', default: () => 'now()' })
   storedAt!: Date;
 
+  /** The payload's size as the stream sends it, for pages bounded in bytes (set by a trigger). */
+  @Column({ name: 'payload_bytes', type: 'integer', insert: false, update: false })
+  payloadBytes!: number;
+
   @Column({ name: 'read_at', type: 'timestamptz', nullable: true })
   readAt!: Date | null;
 }

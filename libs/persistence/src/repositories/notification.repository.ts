@@ -14,10 +14,44 @@ export interface LogRow {
   readAt: string | null;
 }
 
-export interface ReplayPage {
+/** A page is cut at whichever comes first; it always holds at least one row when one is due. */
+export interface PageLimits {
+  rows: number;
+  /** Payload bytes: the row that crosses the limit is the page's last. */
+  bytes: number;
+}
+
+export interface LogPage {
   rows: LogRow[];
+  /** False when the page was cut by a limit: more rows may follow at once. */
+  complete: boolean;
+}
+
+export interface ReplayPage extends LogPage {
   /** Retention may have deleted every id up to here. */
   deletedUpTo: bigint;
+}
+
+type SizedRow = LogRow & { fetched: string };
+
+/**
+ * The ids of the next rows after $1 (at most $2), each with the payload bytes of the rows
+ * before it; sizes come from the stored `payload_bytes`, so no row is serialized to be measured.
+ */
+const sizedPage = (filter: string) => `
+  SELECT id, sum(payload_bytes) OVER (ORDER BY id) - payload_bytes AS bytes_before,
+    count(*) OVER () AS fetched
+  FROM (SELECT id, payload_bytes FROM notifications WHERE id > $1 ${filter} ORDER BY id LIMIT $2) AS next`;
+
+/** Complete when every fetched row was kept and fewer than the row limit were due. */
+function isComplete(rows: SizedRow[], limits: PageLimits): boolean {
+  if (rows.length === 0) return true;
+  const fetched = Number(rows[0].fetched);
+  return fetched < limits.rows && rows.length === fetched;
+}
+
+function toLogRow({ id, userId, type, payload, createdAt, readAt }: LogRow): LogRow {
+  return { id, userId, type, payload, createdAt, readAt };
 }
 
 export interface AppendResult {
@@ -42,13 +76,10 @@ export interface LogQuery {
 
 export type MarkReadResult = 'marked' | 'already-read' | 'not-found';
 
-/** Read-state changes reach every instance on this channel, sent in the updating transaction. */
-export const READ_CHANNEL = 'notifications_read';
-
 const iso = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
-const LOG_ROW = `id::text AS id, user_id AS "userId", type, payload::text AS payload,
+const LOG_ROW = `notifications.id::text AS id, user_id AS "userId", type, payload::text AS payload,
   ${iso('created_at')} AS "createdAt", ${iso('read_at')} AS "readAt"`;
 
 /** The notifications log: the only place that knows its SQL. */
@@ -74,11 +105,14 @@ export class NotificationRepository {
   }
 
   /** The next rows of the whole log, for the live path: one query per batch per instance. */
-  findAfter(afterId: bigint, limit: number): Promise<LogRow[]> {
-    return this.db.query(
-      `SELECT ${LOG_ROW} FROM notifications WHERE id > $1 ORDER BY notifications.id LIMIT $2`,
-      [afterId.toString(), limit],
+  async pageAfter(afterId: bigint, limits: PageLimits): Promise<LogPage> {
+    const rows = await this.db.query<SizedRow[]>(
+      `WITH page AS (${sizedPage('')})
+       SELECT ${LOG_ROW}, page.fetched FROM page JOIN notifications USING (id)
+       WHERE page.bytes_before < $3 ORDER BY notifications.id`,
+      [afterId.toString(), limits.rows, limits.bytes],
     );
+    return { rows: rows.map(toLogRow), complete: isComplete(rows, limits) };
   }
 
   /**
@@ -86,29 +120,23 @@ export class NotificationRepository {
    * same statement: one snapshot, so if retention deleted rows this page should hold, the
    * watermark raised before that delete is visible too (and one round trip per page, not two).
    */
-  async replayPage(userId: string, afterId: bigint, limit: number): Promise<ReplayPage> {
-    const rows = await this.db.query<(LogRow & { deletedUpTo: string; position: string | null })[]>(
-      `SELECT watermark."deletedUpTo", page.*
+  async replayPage(userId: string, afterId: bigint, limits: PageLimits): Promise<ReplayPage> {
+    const rows = await this.db.query<(SizedRow & { deletedUpTo: string })[]>(
+      `WITH page AS (${sizedPage('AND user_id = $4')})
+       SELECT watermark."deletedUpTo", sent.*
        FROM (SELECT coalesce(max(deleted_up_to), 0)::text AS "deletedUpTo" FROM retention_watermark) AS watermark
        LEFT JOIN LATERAL (
-         SELECT ${LOG_ROW}, notifications.id AS position FROM notifications
-         WHERE user_id = $1 AND id > $2 ORDER BY notifications.id LIMIT $3
-       ) AS page ON true
-       ORDER BY page.position`,
-      [userId, afterId.toString(), limit],
+         SELECT ${LOG_ROW}, page.fetched, notifications.id AS position
+         FROM page JOIN notifications USING (id) WHERE page.bytes_before < $3
+       ) AS sent ON true
+       ORDER BY sent.position`,
+      [afterId.toString(), limits.rows, limits.bytes, userId],
     );
+    const page = rows.filter((row) => row.id !== null);
     return {
       deletedUpTo: BigInt(rows[0].deletedUpTo),
-      rows: rows
-        .filter((row) => row.position !== null)
-        .map(({ id, userId: owner, type, payload, createdAt, readAt }) => ({
-          id,
-          userId: owner,
-          type,
-          payload,
-          createdAt,
-          readAt,
-        })),
+      rows: page.map(toLogRow),
+      complete: isComplete(page, limits),
     };
   }
 
@@ -177,7 +205,7 @@ export class NotificationRepository {
     return this.notifications.findOneBy({ id: id.toString() });
   }
 
-  /** Marks one of the user's notifications read and announces it, in one statement. */
+  /** Marks one of the user's notifications read and records the change, in one statement. */
   async markRead(userId: string, id: bigint): Promise<MarkReadResult> {
     const [row] = await this.db.query<{ found: boolean; marked: boolean }[]>(
       `WITH target AS (
@@ -186,31 +214,31 @@ export class NotificationRepository {
          UPDATE notifications SET read_at = now()
          FROM target WHERE notifications.id = target.id AND target.read_at IS NULL
          RETURNING notifications.id
-       ), announced AS (
-         SELECT pg_notify('${READ_CHANNEL}', json_build_object('userId', $2::text, 'ids', json_build_array(id::text))::text)
-         FROM marked
+       ), recorded AS (
+         INSERT INTO read_state_changes (id, user_id, ids)
+         SELECT notifier_next_read_state_change_id(), $2, array_agg(id) FROM marked HAVING count(*) > 0
+         RETURNING id
        )
-       SELECT EXISTS (SELECT 1 FROM target) AS found, EXISTS (SELECT 1 FROM announced) AS marked`,
+       SELECT EXISTS (SELECT 1 FROM target) AS found, EXISTS (SELECT 1 FROM recorded) AS marked`,
       [id.toString(), userId],
     );
     if (!row.found) return 'not-found';
     return row.marked ? 'marked' : 'already-read';
   }
 
-  /** Marks every unread notification of the user read and announces the highest id marked. */
+  /** Marks every unread notification of the user read and records the highest id marked. */
   async markAllRead(userId: string): Promise<{ updated: number; upTo: string | null }> {
     const [row] = await this.db.query<{ updated: number; upTo: string | null }[]>(
       `WITH marked AS (
          UPDATE notifications SET read_at = now()
          WHERE user_id = $1 AND read_at IS NULL
          RETURNING id
-       ), summary AS (
-         SELECT count(*)::int AS updated, max(id)::text AS "upTo" FROM marked
-       ), announced AS (
-         SELECT pg_notify('${READ_CHANNEL}', json_build_object('userId', $1::text, 'upTo', "upTo")::text)
-         FROM summary WHERE updated > 0
+       ), recorded AS (
+         INSERT INTO read_state_changes (id, user_id, up_to)
+         SELECT notifier_next_read_state_change_id(), $1, max(id) FROM marked HAVING count(*) > 0
+         RETURNING up_to
        )
-       SELECT updated, "upTo", (SELECT count(*) FROM announced) AS announced FROM summary`,
+       SELECT (SELECT count(*)::int FROM marked) AS updated, (SELECT up_to::text FROM recorded) AS "upTo"`,
       [userId],
     );
     return { updated: row.updated, upTo: row.upTo };
