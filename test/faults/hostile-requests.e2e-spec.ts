@@ -203,6 +203,75 @@ describe('hostile requests on every entry point', () => {
     });
   });
 
+  describe('cross-site requests (CSRF) carrying only the cookie or the query parameter', () => {
+    const unreadCount = async (user: string) => {
+      const { rows } = await producer.pool.query(
+        'SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL',
+        [user],
+      );
+      return rows[0].n as number;
+    };
+    const post = (path: string, headers: string) =>
+      rawRequest(
+        notifier.baseUrl,
+        Buffer.from(
+          `POST ${path} HTTP/1.1\r\nHost: localhost\r\n${headers}` +
+            `Content-Length: 0\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+
+    it('POST read-all with the cookie alone is 401 and marks nothing read; GET with it works', async () => {
+      const user = uniqueUser();
+      const token = notifier.tokenFor(user);
+      await producer.notify(user, { n: 1 });
+      await producer.waitForLogIds(user, 1);
+
+      const refused = await post(
+        '/users/me/notifications/read-all',
+        `Cookie: access_token=${token}\r\n`,
+      );
+      expect(refused.status).toBe(401);
+      expect(refused.body).toContain('Authorization');
+      expect(await unreadCount(user)).toBe(1);
+
+      const page = await send('/users/me/notifications', [['Cookie', `access_token=${token}`]]);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('"items"');
+    });
+
+    it('POST …/:id/read with the access_token parameter alone is 401 and marks nothing read', async () => {
+      const user = uniqueUser();
+      const token = notifier.tokenFor(user);
+      await producer.notify(user, { n: 1 });
+      const [id] = await producer.waitForLogIds(user, 1);
+
+      const refused = await post(`/users/me/notifications/${id}/read?access_token=${token}`, '');
+      expect(refused.status).toBe(401);
+      expect(await unreadCount(user)).toBe(1);
+
+      const accepted = await post(
+        `/users/me/notifications/${id}/read`,
+        `Authorization: Bearer ${token}\r\n`,
+      );
+      expect(accepted.status).toBe(204);
+      expect(await unreadCount(user)).toBe(0);
+    });
+
+    it('HEAD and GET with the access_token parameter are accepted', async () => {
+      const token = notifier.tokenFor(uniqueUser());
+      const head = await rawRequest(
+        notifier.baseUrl,
+        Buffer.from(
+          `HEAD /users/me/notifications/unread-count?access_token=${token} HTTP/1.1\r\n` +
+            `Host: localhost\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      expect(head.status).toBe(200);
+      const count = await send(`/users/me/notifications/unread-count?access_token=${token}`);
+      expect(count.status).toBe(200);
+    });
+  });
+
   describe('the admin API', () => {
     it.each([
       '/admin/notifications?limit=-1',
