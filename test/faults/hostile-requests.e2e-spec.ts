@@ -7,9 +7,11 @@ import {
   TEST_ADMIN_TOKEN,
   TEST_JWT_SECRET,
 } from '../support/notifier-harness';
+import { freePort, NotifierProcess } from '../support/notifier-process';
 import { rawGet, rawRequest } from '../support/raw-http';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { uniqueUser } from '../support/users';
+import { waitForAsync } from '../support/wait-for';
 
 const jwt = new JwtService();
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -323,6 +325,51 @@ describe('hostile requests on every entry point', () => {
       ]) {
         expect((await send('/admin/stats', [['Authorization', token]])).status).toBe(401);
       }
+    });
+  });
+
+  describe('text Postgres cannot store', () => {
+    it('a payload holding \\u0000: 400 naming payload, nothing written, and absent from the log', async () => {
+      const port = await freePort();
+      const service = NotifierProcess.start({
+        DATABASE_URL: database.url,
+        PORT: String(port),
+        JWT_SECRET: TEST_JWT_SECRET,
+        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+        LOG_LEVEL: 'info',
+      });
+      const user = uniqueUser();
+      const marker = 'nul-payload-marker-5b1e';
+      let answer: { status: number; body: unknown };
+      try {
+        const base = `http://127.0.0.1:${port}`;
+        await waitForAsync(async () => (await healthStatus(base)) === 200, 'the service', 30_000);
+        const response = await fetch(`${base}/admin/notifications`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+            'Content-Type': 'application/json',
+          },
+          body: JSON.stringify({ userId: user, payload: { text: `${marker}\u0000` } }),
+        });
+        answer = { status: response.status, body: await response.json() };
+      } finally {
+        await service.stop();
+      }
+      expect(answer).toEqual({
+        status: 400,
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: expect.stringMatching(/^payload: /) as string,
+        },
+      });
+      expect(service.stdout + service.stderr).not.toContain(marker);
+      const { rows } = await producer.pool.query(
+        'SELECT count(*)::int AS n FROM notification_outbox WHERE user_id = $1',
+        [user],
+      );
+      expect(rows[0].n).toBe(0);
     });
   });
 
