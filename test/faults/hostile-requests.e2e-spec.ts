@@ -328,6 +328,31 @@ describe('hostile requests on every entry point', () => {
     });
   });
 
+  describe('the development demo token', () => {
+    it('does not exist with a configured JWT_SECRET, even outside production', async () => {
+      expect(notifier.config.production).toBe(false);
+      const answer = await rawRequest(
+        notifier.baseUrl,
+        Buffer.from(
+          'POST /dev/demo-token HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n' +
+            'Connection: close\r\n\r\n',
+        ),
+      );
+      expect(answer.status).toBe(404);
+      expect(answer.body).not.toContain('eyJ');
+      expect((await send('/')).body).not.toContain('data-demo-tokens');
+    });
+
+    it('does not exist on a wide bind, even with a secret made up for the run', async () => {
+      const wide = await startNotifier(database.url, { JWT_SECRET: '', HOST: '0.0.0.0' });
+      try {
+        expect((await wide.http('POST', '/dev/demo-token')).status).toBe(404);
+      } finally {
+        await wide.close();
+      }
+    });
+  });
+
   describe('text Postgres cannot store', () => {
     it('a payload holding \\u0000: 400 naming payload, nothing written, and absent from the log', async () => {
       const port = await freePort();
