@@ -27,11 +27,28 @@ describe('watching a table: its row changes notify their owners', () => {
   let sql: Pool;
   const open: SseRecording[] = [];
 
+  /** Every table a freshly migrated database holds: all of them are the service's own. */
+  let ownTables: string[];
+  /** A column of each, so that only the table itself can be the reason for a refusal. */
+  const firstColumn = async (table: string) => {
+    const { rows } = await sql.query<{ name: string }>(
+      `SELECT attname AS name FROM pg_attribute WHERE attrelid = $1::regclass AND attnum = 1`,
+      [table],
+    );
+    return rows[0].name;
+  };
+
   beforeAll(async () => {
     database = await createTestDatabase();
     notifier = await startNotifier(database.url);
     producer = new Producer(database.url);
     sql = producer.pool;
+    const { rows } = await sql.query<{ name: string }>(
+      `SELECT relname AS name FROM pg_class
+       WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p')
+       ORDER BY relname`,
+    );
+    ownTables = rows.map((row) => row.name);
   });
 
   afterEach(() => {
@@ -302,6 +319,91 @@ describe('watching a table: its row changes notify their owners', () => {
     });
   });
 
+  describe('a writer with a hostile search_path', () => {
+    it('writes a watched table, and the notification reaches our outbox, not its own', async () => {
+      await sql.query(`CREATE SCHEMA app`);
+      await sql.query(`CREATE TABLE app.orders (id int PRIMARY KEY, customer_id text)`);
+      await watch('app.orders', 'customer_id');
+      const user = uniqueUser();
+      const recording = await stream(user);
+      const writer = await sql.connect();
+      try {
+        await writer.query(`SET search_path = app`);
+        await writer.query(`INSERT INTO orders VALUES (1, $1)`, [user]);
+        // Look-alikes earlier on the writer's path than ours, as any schema owner can make.
+        await writer.query(
+          `CREATE TABLE app.notification_outbox (user_id text, type text, payload jsonb)`,
+        );
+        await writer.query(`CREATE TABLE app.notifier_watches (LIKE public.notifier_watches)`);
+        await writer.query(`INSERT INTO orders VALUES (2, $1)`, [user]);
+        const { rows } = await writer.query(
+          `SELECT count(*)::int AS n FROM app.notification_outbox`,
+        );
+        expect(rows[0].n).toBe(0);
+      } finally {
+        await writer.query(`RESET search_path`);
+        writer.release();
+      }
+
+      const received = await receivedBeforeSentinel(recording, user);
+      expect(received.map(({ type, payload }) => [type, payload.schema, payload.key])).toEqual([
+        ['orders.insert', 'app', { id: 1 }],
+        ['orders.insert', 'app', { id: 2 }],
+      ]);
+    });
+
+    it('cannot reach any function of ours: each pins its search_path', async () => {
+      const { rows } = await sql.query<{ fn: string; config: string[] | null; schema: string }>(
+        `SELECT oid::regprocedure::text AS fn, proconfig AS config, current_schema() AS schema
+         FROM pg_proc
+         WHERE pronamespace = current_schema()::regnamespace AND proname LIKE 'notifier\\_%'`,
+      );
+      expect(rows.length).toBeGreaterThanOrEqual(8);
+      for (const { fn, config, schema } of rows) {
+        expect([fn, config]).toEqual([fn, [`search_path=${schema}, pg_catalog, pg_temp`]]);
+      }
+    });
+  });
+
+  describe('tables that must not be watched', () => {
+    it('the fresh database holds the tables the issue names', () => {
+      expect(ownTables).toEqual(
+        expect.arrayContaining([
+          'closed_streams',
+          'notification_outbox',
+          'notifications',
+          'notifier_watches',
+          'retention_watermark',
+        ]),
+      );
+    });
+
+    it('refuses every table of ours, naming it, and leaves it without a trigger', async () => {
+      for (const table of ownTables) {
+        await expect(watch(table, await firstColumn(table))).rejects.toMatchObject({
+          code: '42809',
+          message: `${table} is a table of Notifier itself: watching it would notify about its own writes`,
+        });
+      }
+      const { rows } = await sql.query(
+        `SELECT tgrelid::regclass::text AS table FROM pg_trigger WHERE tgname = 'notifier_watch'
+         AND tgrelid::regclass::text = ANY ($1)`,
+        [ownTables],
+      );
+      expect(rows).toEqual([]);
+    });
+
+    it.each(['pg_catalog.pg_class', 'pg_catalog.pg_authid'])(
+      'refuses the system catalog %s',
+      async (table) => {
+        await expect(watch(table, 'oid')).rejects.toMatchObject({
+          code: '42809',
+          message: `${table.split('.')[1]} is a system catalog: it cannot be watched`,
+        });
+      },
+    );
+  });
+
   describe('who may watch', () => {
     it('only the table’s owner, even when the table is already watched', async () => {
       const table = await createOrders();
@@ -556,6 +658,19 @@ describe('watching a table: its row changes notify their owners', () => {
         status: 400,
         body: { message: `${table} has no column nope` },
       });
+    });
+
+    it('answers 400 naming the table field for each table of ours and a system catalog', async () => {
+      for (const table of [...ownTables, 'pg_catalog.pg_class']) {
+        const answer = await admin('POST', '', { table, userColumn: await firstColumn(table) });
+        expect(answer).toMatchObject({
+          status: 400,
+          body: { statusCode: 400, message: expect.stringMatching(/^table: /) as string },
+        });
+      }
+      expect((await admin('GET', '')).body).not.toContainEqual(
+        expect.objectContaining({ table: 'notifications' }),
+      );
     });
 
     it('answers 404 to DELETE of a table that is not watched or does not exist', async () => {

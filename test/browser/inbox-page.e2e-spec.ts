@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext } from 'playwright-core';
-import { Producer } from '../support/notifier-harness';
+import { Producer, startNotifier } from '../support/notifier-harness';
 import { processTokenFor } from '../support/service-process';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { uniqueUser } from '../support/users';
@@ -154,14 +154,20 @@ describe('the inbox page in Chromium', () => {
     await tabs[0].screenshot('inbox-after-restart');
   });
 
-  it('offers a demo token outside production', async () => {
-    const page = await context.newPage();
-    page.setDefaultTimeout(10_000);
-    await page.goto(service.baseUrl);
-    await screenshot(page, 'inbox-sign-in');
-    await page.getByRole('button', { name: 'Use a demo token' }).click();
-    await page.locator('#connection[data-status="open"]').waitFor();
-    expect(await page.locator('#inbox').isVisible()).toBe(true);
+  it('offers a demo token on a run with a made-up JWT secret', async () => {
+    // Blank is unset: the secret is made up for the run, the only kind of run with demo tokens.
+    const development = await startNotifier(database.url, { JWT_SECRET: '' });
+    try {
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      await page.goto(development.baseUrl);
+      await screenshot(page, 'inbox-sign-in');
+      await page.getByRole('button', { name: 'Use a demo token' }).click();
+      await page.locator('#connection[data-status="open"]').waitFor();
+      expect(await page.locator('#inbox').isVisible()).toBe(true);
+    } finally {
+      await development.close();
+    }
   });
 });
 

@@ -7,9 +7,11 @@ import {
   TEST_ADMIN_TOKEN,
   TEST_JWT_SECRET,
 } from '../support/notifier-harness';
+import { freePort, NotifierProcess } from '../support/notifier-process';
 import { rawGet, rawRequest } from '../support/raw-http';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { uniqueUser } from '../support/users';
+import { waitForAsync } from '../support/wait-for';
 
 const jwt = new JwtService();
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -203,6 +205,75 @@ describe('hostile requests on every entry point', () => {
     });
   });
 
+  describe('cross-site requests (CSRF) carrying only the cookie or the query parameter', () => {
+    const unreadCount = async (user: string) => {
+      const { rows } = await producer.pool.query(
+        'SELECT count(*)::int AS n FROM notifications WHERE user_id = $1 AND read_at IS NULL',
+        [user],
+      );
+      return rows[0].n as number;
+    };
+    const post = (path: string, headers: string) =>
+      rawRequest(
+        notifier.baseUrl,
+        Buffer.from(
+          `POST ${path} HTTP/1.1\r\nHost: localhost\r\n${headers}` +
+            `Content-Length: 0\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+
+    it('POST read-all with the cookie alone is 401 and marks nothing read; GET with it works', async () => {
+      const user = uniqueUser();
+      const token = notifier.tokenFor(user);
+      await producer.notify(user, { n: 1 });
+      await producer.waitForLogIds(user, 1);
+
+      const refused = await post(
+        '/users/me/notifications/read-all',
+        `Cookie: access_token=${token}\r\n`,
+      );
+      expect(refused.status).toBe(401);
+      expect(refused.body).toContain('Authorization');
+      expect(await unreadCount(user)).toBe(1);
+
+      const page = await send('/users/me/notifications', [['Cookie', `access_token=${token}`]]);
+      expect(page.status).toBe(200);
+      expect(page.body).toContain('"items"');
+    });
+
+    it('POST …/:id/read with the access_token parameter alone is 401 and marks nothing read', async () => {
+      const user = uniqueUser();
+      const token = notifier.tokenFor(user);
+      await producer.notify(user, { n: 1 });
+      const [id] = await producer.waitForLogIds(user, 1);
+
+      const refused = await post(`/users/me/notifications/${id}/read?access_token=${token}`, '');
+      expect(refused.status).toBe(401);
+      expect(await unreadCount(user)).toBe(1);
+
+      const accepted = await post(
+        `/users/me/notifications/${id}/read`,
+        `Authorization: Bearer ${token}\r\n`,
+      );
+      expect(accepted.status).toBe(204);
+      expect(await unreadCount(user)).toBe(0);
+    });
+
+    it('HEAD and GET with the access_token parameter are accepted', async () => {
+      const token = notifier.tokenFor(uniqueUser());
+      const head = await rawRequest(
+        notifier.baseUrl,
+        Buffer.from(
+          `HEAD /users/me/notifications/unread-count?access_token=${token} HTTP/1.1\r\n` +
+            `Host: localhost\r\nConnection: close\r\n\r\n`,
+        ),
+      );
+      expect(head.status).toBe(200);
+      const count = await send(`/users/me/notifications/unread-count?access_token=${token}`);
+      expect(count.status).toBe(200);
+    });
+  });
+
   describe('the admin API', () => {
     it.each([
       '/admin/notifications?limit=-1',
@@ -254,6 +325,76 @@ describe('hostile requests on every entry point', () => {
       ]) {
         expect((await send('/admin/stats', [['Authorization', token]])).status).toBe(401);
       }
+    });
+  });
+
+  describe('the development demo token', () => {
+    it('does not exist with a configured JWT_SECRET, even outside production', async () => {
+      expect(notifier.config.production).toBe(false);
+      const answer = await rawRequest(
+        notifier.baseUrl,
+        Buffer.from(
+          'POST /dev/demo-token HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\n' +
+            'Connection: close\r\n\r\n',
+        ),
+      );
+      expect(answer.status).toBe(404);
+      expect(answer.body).not.toContain('eyJ');
+      expect((await send('/')).body).not.toContain('data-demo-tokens');
+    });
+
+    it('does not exist on a wide bind, even with a secret made up for the run', async () => {
+      const wide = await startNotifier(database.url, { JWT_SECRET: '', HOST: '0.0.0.0' });
+      try {
+        expect((await wide.http('POST', '/dev/demo-token')).status).toBe(404);
+      } finally {
+        await wide.close();
+      }
+    });
+  });
+
+  describe('text Postgres cannot store', () => {
+    it('a payload holding \\u0000: 400 naming payload, nothing written, and absent from the log', async () => {
+      const port = await freePort();
+      const service = NotifierProcess.start({
+        DATABASE_URL: database.url,
+        PORT: String(port),
+        JWT_SECRET: TEST_JWT_SECRET,
+        ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+        LOG_LEVEL: 'info',
+      });
+      const user = uniqueUser();
+      const marker = 'nul-payload-marker-5b1e';
+      let answer: { status: number; body: unknown };
+      try {
+        const base = `http://127.0.0.1:${port}`;
+        await waitForAsync(async () => (await healthStatus(base)) === 200, 'the service', 30_000);
+        const response = await fetch(`${base}/admin/notifications`, {
+          method: 'POST',
+          headers: {
+            Authorization: `Bearer ${TEST_ADMIN_TOKEN}`,
+            'Content-Type': 'application/json',
+          },
+          body: JSON.stringify({ userId: user, payload: { text: `${marker}\u0000` } }),
+        });
+        answer = { status: response.status, body: await response.json() };
+      } finally {
+        await service.stop();
+      }
+      expect(answer).toEqual({
+        status: 400,
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: expect.stringMatching(/^payload: /) as string,
+        },
+      });
+      expect(service.stdout + service.stderr).not.toContain(marker);
+      const { rows } = await producer.pool.query(
+        'SELECT count(*)::int AS n FROM notification_outbox WHERE user_id = $1',
+        [user],
+      );
+      expect(rows[0].n).toBe(0);
     });
   });
 

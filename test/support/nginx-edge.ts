@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,8 @@ const REFERENCE_DIR = resolve(__dirname, '../../deploy/nginx');
 /** The addresses written in the reference config, replaced by the ones of a test run. */
 const REFERENCE_LISTEN = '127.0.0.1:8443';
 const REFERENCE_INSTANCES = ['127.0.0.1:3001', '127.0.0.1:3002'];
+/** Where the reference config writes its access log, replaced by one in the run dir. */
+const REFERENCE_ACCESS_LOG = '/var/log/nginx/notifier.access.log';
 
 /**
  * The reference nginx of deploy/nginx/, run as the README says (foreground, a run dir of its
@@ -37,12 +39,15 @@ export class NginxEdge {
   }
 
   /** Starts nginx proxying to the instances on these loopback ports; resolves once it listens. */
-  static async start(instancePorts: readonly number[]): Promise<NginxEdge> {
+  static async start(
+    instancePorts: readonly number[],
+    { systemAccessLog = false } = {},
+  ): Promise<NginxEdge> {
     const runDir = await mkdtemp(join(tmpdir(), 'notifier-nginx-'));
     // Started as root, nginx's workers run as `nobody` and must enter the run dir.
     await chmod(runDir, 0o755);
     const port = await freePort();
-    await writeConfig(runDir, port, instancePorts);
+    await writeConfig(runDir, port, instancePorts, systemAccessLog);
     await writeSelfSignedCertificate(join(runDir, 'tls'));
     const child = spawn('nginx', ['-p', runDir, '-c', 'nginx.conf', '-e', 'stderr'], {
       // nginx lives in /usr/sbin, which a non-root PATH may lack.
@@ -62,11 +67,22 @@ export class NginxEdge {
     return edge;
   }
 
-  /** Fast shutdown (SIGTERM), then the run dir goes. */
-  async stop(): Promise<void> {
+  /** Fast shutdown (SIGTERM); the run dir goes with `remove()` (or `stop()` when not kept). */
+  async stop({ keepRunDir = false } = {}): Promise<void> {
     if (this.exitCode === undefined) this.child.kill('SIGTERM');
     await this.exited;
+    if (!keepRunDir) await this.remove();
+  }
+
+  async remove(): Promise<void> {
     await rm(this.runDir, { recursive: true, force: true });
+  }
+
+  /** Everything nginx wrote to its access logs (read after `stop()`: they are flushed then). */
+  async accessLogs(): Promise<string> {
+    const logs = (await readdir(this.runDir)).filter((name) => name.endsWith('.log'));
+    const texts = await Promise.all(logs.map((name) => readFile(join(this.runDir, name), 'utf8')));
+    return texts.join('');
   }
 
   private async waitUntilListening(): Promise<void> {
@@ -80,8 +96,17 @@ export class NginxEdge {
   }
 }
 
-/** Copies the reference config, with this run's port and instances instead of the examples. */
-async function writeConfig(runDir: string, port: number, instancePorts: readonly number[]) {
+/**
+ * Copies the reference config, with this run's port, instances and access log instead of the
+ * examples. With `systemAccessLog`, the wrapper logs every request in nginx's default format,
+ * at the http level, as Debian's /etc/nginx/nginx.conf does around conf.d/.
+ */
+async function writeConfig(
+  runDir: string,
+  port: number,
+  instancePorts: readonly number[],
+  systemAccessLog: boolean,
+) {
   if (instancePorts.length !== REFERENCE_INSTANCES.length) {
     throw new Error(`the reference config has ${REFERENCE_INSTANCES.length} instances`);
   }
@@ -90,8 +115,13 @@ async function writeConfig(runDir: string, port: number, instancePorts: readonly
   REFERENCE_INSTANCES.forEach((address, index) => {
     config = replaceOnce(config, `server ${address} `, `server 127.0.0.1:${instancePorts[index]} `);
   });
+  config = config.replaceAll(REFERENCE_ACCESS_LOG, join(runDir, 'notifier.access.log'));
   await writeFile(join(runDir, 'notifier.conf'), config);
-  await writeFile(join(runDir, 'nginx.conf'), await readFile(join(REFERENCE_DIR, 'nginx.conf')));
+  let wrapper = await readFile(join(REFERENCE_DIR, 'nginx.conf'), 'utf8');
+  if (systemAccessLog) {
+    wrapper = replaceOnce(wrapper, 'access_log off;', `access_log ${join(runDir, 'access.log')};`);
+  }
+  await writeFile(join(runDir, 'nginx.conf'), wrapper);
 }
 
 /** Fails when the reference config changed so that the test would no longer run it. */

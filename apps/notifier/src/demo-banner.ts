@@ -1,6 +1,6 @@
 import { JwtService } from '@nestjs/jwt';
 import { NotifierConfig } from '@app/config';
-import { DEMO_USER, signDemoToken } from './web/demo-token';
+import { DEMO_USER, demoTokensOffered, signDemoToken } from './web/demo-token';
 
 export const DEMO_INSERT =
   `INSERT INTO notification_outbox (user_id, type, payload) ` +
@@ -28,7 +28,9 @@ export function demoBanner(
       '',
       `1. Open the stream of "${DEMO_USER}":`,
       `   curl -N -H 'Authorization: Bearer ${token}' ${baseUrl}/users/me/events`,
-      `   or open the inbox page at ${baseUrl}/ and press "Use a demo token".`,
+      demoTokensOffered(config)
+        ? `   or open the inbox page at ${baseUrl}/ and press "Use a demo token".`
+        : `   or open the inbox page at ${baseUrl}/ and paste that token.`,
     );
   }
   lines.push(

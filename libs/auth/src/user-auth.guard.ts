@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { Request } from 'express';
-import { extractAccessToken } from './access-token';
+import { acceptsAmbientToken, extractAccessToken } from './access-token';
 import { isValidUserId } from './user-id';
 
 /** The signed-in user, as the token says. */
@@ -29,6 +29,11 @@ export class UserAuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = extractAccessToken(request);
+    if (!token && !acceptsAmbientToken(request)) {
+      throw new UnauthorizedException(
+        `${request.method} needs the Authorization header: the access_token parameter and cookie count for GET only`,
+      );
+    }
     if (!token) throw new UnauthorizedException('Missing or malformed access token');
     request.user = this.verify(token);
     return true;

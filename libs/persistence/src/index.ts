@@ -1,4 +1,5 @@
 export { DATABASE_URL } from './database-url';
+export { InvalidValueError, translatingDatabaseErrors, UnknownTableError } from './database-errors';
 export { dataSourceOptions } from './data-source-options';
 export { PersistenceModule } from './persistence.module';
 export { ClosedStreamRepository } from './repositories/closed-stream.repository';
@@ -20,9 +21,5 @@ export type { OutboxBacklog } from './repositories/outbox.repository';
 export { ReadStateChangeRepository } from './repositories/read-state-change.repository';
 export type { ReadStateChange } from './repositories/read-state-change.repository';
 export { RetentionWatermarkRepository } from './repositories/retention-watermark.repository';
-export {
-  UnknownTableError,
-  WatchRefusedError,
-  WatchRepository,
-} from './repositories/watch.repository';
+export { WatchRepository } from './repositories/watch.repository';
 export type { Watch, WatchSettings } from './repositories/watch.repository';

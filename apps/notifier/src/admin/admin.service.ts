@@ -1,7 +1,11 @@
-import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { QueryFailedError } from 'typeorm';
-import { ClosedStreamRepository, NotificationRepository, OutboxRepository } from '@app/persistence';
+import {
+  ClosedStreamRepository,
+  NotificationRepository,
+  OutboxRepository,
+  translatingDatabaseErrors,
+} from '@app/persistence';
 import { OutboxIngester } from '../ingest/outbox-ingester';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { StreamHub } from '../stream/stream-hub';
@@ -14,7 +18,8 @@ import {
   StatsDto,
 } from './admin.dto';
 
-const CHECK_VIOLATION = '23514';
+/** userId and type are validated before; only the free-form payload can hold what Postgres refuses. */
+const OUTBOX_FIELDS = { value: 'payload' };
 
 @Injectable()
 export class AdminService {
@@ -30,17 +35,10 @@ export class AdminService {
   ) {}
 
   /** Same path as any producer: the outbox, so the ordering invariant holds for admins too. */
-  async enqueue({ userId, type, payload }: CreateNotificationDto): Promise<void> {
-    try {
-      await this.outbox.enqueue(userId, type, payload);
-    } catch (error) {
-      const driverError =
-        error instanceof QueryFailedError
-          ? (error.driverError as { code?: string; constraint?: string })
-          : {};
-      if (driverError.code !== CHECK_VIOLATION) throw error;
-      throw new BadRequestException(`Rejected by the outbox rule ${driverError.constraint}`);
-    }
+  enqueue({ userId, type, payload }: CreateNotificationDto): Promise<void> {
+    return translatingDatabaseErrors(OUTBOX_FIELDS, () =>
+      this.outbox.enqueue(userId, type, payload),
+    );
   }
 
   async list(query: AdminNotificationsQueryDto): Promise<AdminNotificationsPageDto> {

@@ -9,6 +9,8 @@ import {
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
+import { QueryFailedError } from 'typeorm';
+import { InvalidValueError } from '@app/persistence';
 
 export interface ErrorBody {
   statusCode: number;
@@ -21,6 +23,18 @@ interface ClientRequestError {
   status: number;
   expose: boolean;
   message: string;
+}
+
+/**
+ * What the log keeps of an unexpected error: its kind, message, SQLSTATE and stack. Never the
+ * rest: TypeORM's QueryFailedError carries the statement's parameters (payloads, user ids) and
+ * Postgres's `detail` and `where` quote the values, so none of those is copied.
+ */
+function loggableError(exception: unknown): Record<string, unknown> {
+  if (!(exception instanceof Error)) return { message: String(exception) };
+  const source: unknown = exception instanceof QueryFailedError ? exception.driverError : exception;
+  const { code } = source as { code?: unknown };
+  return { type: exception.name, message: exception.message, code, stack: exception.stack };
 }
 
 /**
@@ -46,9 +60,12 @@ export class HttpErrorFilter implements ExceptionFilter {
   private toBody(exception: unknown): ErrorBody {
     if (exception instanceof HttpException) return httpErrorBody(exception);
     if (isClientRequestError(exception)) return errorBody(exception.status, exception.message);
+    if (exception instanceof InvalidValueError) {
+      return errorBody(HttpStatus.BAD_REQUEST, exception.message);
+    }
     const errorId = randomUUID();
     this.logger.error(
-      { errorId, err: exception },
+      { errorId, err: loggableError(exception) },
       `Unhandled error ${errorId}: ${(exception as Error)?.message ?? String(exception)}`,
     );
     return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, `Internal error, id ${errorId}`);

@@ -1,13 +1,11 @@
-import { BadRequestException, HttpException, Injectable, NotFoundException } from '@nestjs/common';
-import {
-  UnknownTableError,
-  Watch,
-  WatchRefusedError,
-  WatchRepository,
-  WatchSettings,
-} from '@app/persistence';
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { UnknownTableError, Watch, WatchRepository, WatchSettings } from '@app/persistence';
 
-/** Watching tables through `notifier_watch()` / `notifier_unwatch()`, with HTTP's errors. */
+/**
+ * Watching tables through `notifier_watch()` / `notifier_unwatch()`. Refused settings leave
+ * the repository as InvalidValueError (400 through the error filter); only whether an unknown
+ * table is a bad field or a missing resource is decided here.
+ */
 @Injectable()
 export class WatchesService {
   constructor(private readonly watches: WatchRepository) {}
@@ -19,20 +17,16 @@ export class WatchesService {
   /** A table that does not exist is a bad field of the body here, not a missing resource. */
   watch(settings: WatchSettings): Promise<Watch> {
     return this.watches.watch(settings).catch((error: unknown) => {
-      throw asHttpError(error, (message) => new BadRequestException(`table: ${message}`));
+      throw error instanceof UnknownTableError
+        ? new BadRequestException(`table: ${error.message}`)
+        : error;
     });
   }
 
   async unwatch(table: string): Promise<void> {
     const unwatched = await this.watches.unwatch(table).catch((error: unknown) => {
-      throw asHttpError(error, (message) => new NotFoundException(message));
+      throw error instanceof UnknownTableError ? new NotFoundException(error.message) : error;
     });
     if (!unwatched) throw new NotFoundException(`${table} is not watched`);
   }
-}
-
-function asHttpError(error: unknown, unknownTable: (message: string) => HttpException): unknown {
-  if (error instanceof UnknownTableError) return unknownTable(error.message);
-  if (error instanceof WatchRefusedError) return new BadRequestException(error.message);
-  return error;
 }

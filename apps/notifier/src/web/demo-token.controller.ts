@@ -4,7 +4,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { NotifierConfig } from '@app/config';
 import { DEMO_USER, signDemoToken } from './demo-token';
 
-/** Development only (never registered in production): the page's "demo token" button. */
+/** Registered only when demoTokensOffered (never in production): the page's "demo token" button. */
 @ApiExcludeController()
 @Controller('dev')
 export class DemoTokenController {

@@ -1,14 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { NotifierConfig } from '@app/config';
-import { DEMO_TOKENS_ENABLED, demoTokensPossible } from './demo-token';
+import { DEMO_TOKENS_ENABLED, demoTokensOffered } from './demo-token';
 import { DemoTokenController } from './demo-token.controller';
 import { InboxPageController } from './inbox-page.controller';
 
-/** The live inbox page; outside production also the endpoint that hands out demo tokens. */
+/** The live inbox page; on a run with a made-up JWT secret also the demo token endpoint. */
 @Module({})
 export class WebModule {
   static forRoot(config: NotifierConfig): DynamicModule {
-    const demoTokens = demoTokensPossible(config.production, config.jwt);
+    const demoTokens = demoTokensOffered(config);
     return {
       module: WebModule,
       controllers: demoTokens ? [InboxPageController, DemoTokenController] : [InboxPageController],

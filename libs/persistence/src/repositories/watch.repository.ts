@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { translatingDatabaseErrors } from '../database-errors';
 
 /** A watched table and the settings its trigger reads (see `notifier_watch()`). */
 export interface Watch {
@@ -22,16 +23,8 @@ export interface WatchSettings {
   columns?: string[];
 }
 
-/** The table name does not resolve to an existing table. */
-export class UnknownTableError extends Error {}
-
-/** `notifier_watch()` refused the settings; the message says why. */
-export class WatchRefusedError extends Error {}
-
-/** Postgres errors that mean "no such table", from the text → regclass cast. */
-const UNKNOWN_TABLE = new Set(['42P01', '3F000']);
-/** Bad names, unknown columns, refused settings, or not the table's owner. */
-const REFUSED = new Set(['42601', '42602', '42703', '22023', '42501']);
+/** A refusal of the table itself (one of ours, a system catalog) is about the `table` field. */
+const WATCH_FIELDS = { table: 'table' };
 
 const WATCH_ROW = `table_oid::text AS "table", user_column AS "userColumn", type, columns,
   key_columns AS "keyColumns", watched_at AS "watchedAt"`;
@@ -53,7 +46,7 @@ export class WatchRepository {
   }
 
   async watch({ table, userColumn, type, columns }: WatchSettings): Promise<Watch> {
-    const [watch] = await this.translatingErrors(() =>
+    const [watch] = await translatingDatabaseErrors(WATCH_FIELDS, () =>
       this.db.query<Watch[]>(
         `SELECT ${WATCH_ROW} FROM notifier_watch($1::regclass, $2, $3, $4::text[])`,
         [table, userColumn, type ?? null, columns ?? null],
@@ -64,26 +57,12 @@ export class WatchRepository {
 
   /** Returns whether the table was watched. */
   async unwatch(table: string): Promise<boolean> {
-    const [row] = await this.translatingErrors(() =>
+    const [row] = await translatingDatabaseErrors(WATCH_FIELDS, () =>
       this.db.query<{ unwatched: boolean }[]>(
         `SELECT notifier_unwatch($1::regclass) AS unwatched`,
         [table],
       ),
     );
     return row.unwatched;
-  }
-
-  private async translatingErrors<T>(query: () => Promise<T>): Promise<T> {
-    try {
-      return await query();
-    } catch (error) {
-      if (!(error instanceof QueryFailedError)) throw error;
-      const { code = '', hint } = error.driverError as { code?: string; hint?: string };
-      if (UNKNOWN_TABLE.has(code)) throw new UnknownTableError(error.message);
-      if (REFUSED.has(code)) {
-        throw new WatchRefusedError(hint ? `${error.message}. ${hint}` : error.message);
-      }
-      throw error;
-    }
   }
 }
