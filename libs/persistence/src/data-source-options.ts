@@ -3,6 +3,8 @@ import { CreateNotifierSchema1763750000000 } from '../../../migrations/176375000
 import { CreateRetentionWatermark1763800000000 } from '../../../migrations/1763800000000-CreateRetentionWatermark';
 import { CreateTableWatches1763850000000 } from '../../../migrations/1763850000000-CreateTableWatches';
 import { CreateDrainOutboxFunction1763900000000 } from '../../../migrations/1763900000000-CreateDrainOutboxFunction';
+import { WakeIngesterFromWal1764100000000 } from '../../../migrations/1764100000000-WakeIngesterFromWal';
+import { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from './connection-settings';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { OutboxEntryEntity } from './entities/outbox-entry.entity';
@@ -14,6 +16,7 @@ export const MIGRATIONS = [
   CreateRetentionWatermark1763800000000,
   CreateTableWatches1763850000000,
   CreateDrainOutboxFunction1763900000000,
+  WakeIngesterFromWal1764100000000,
 ];
 
 export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {
@@ -25,6 +28,6 @@ export function dataSourceOptions(url: string, applicationName = 'notifier'): Da
     migrations: MIGRATIONS,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    extra: { max: 10 },
+    extra: { max: 10, ...CONNECTION_SETTINGS, ...QUERY_TIMEOUTS },
   };
 }
