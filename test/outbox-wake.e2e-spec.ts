@@ -68,6 +68,23 @@ describe('how the ingest leader learns of new outbox rows (OUTBOX_WAKE)', () => 
     },
   );
 
+  it('in wal mode the slot confirms what it was sent, so it holds no WAL back', async () => {
+    notifier = await startNotifier(database.url, { OUTBOX_WAKE: 'wal' });
+    await waitForAsync(async () => (await activeWakeSlots(producer)) === 1, 'the slot');
+    await producer.notifyMany(uniqueUser('wal'), 100);
+    const { rows } = await producer.pool.query<{ lsn: string }>(
+      'SELECT pg_current_wal_lsn()::text AS lsn',
+    );
+    await waitForAsync(async () => {
+      const confirmed = await producer.pool.query<{ done: boolean }>(
+        `SELECT bool_and(confirmed_flush_lsn >= $1::pg_lsn) AS done FROM pg_replication_slots
+         WHERE database = current_database() AND temporary`,
+        [rows[0].lsn],
+      );
+      return confirmed.rows[0].done === true;
+    }, 'the slot to confirm the WAL of the INSERT');
+  });
+
   it('in the default (wal) mode a producer transaction runs no NOTIFY: it can be PREPAREd, and is delivered on COMMIT PREPARED', async () => {
     notifier = await startNotifier(database.url);
     const user = uniqueUser('prepared');
