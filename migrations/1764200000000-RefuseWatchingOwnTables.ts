@@ -22,7 +22,7 @@ export class RefuseWatchingOwnTables1764200000000 implements MigrationInterface 
       LANGUAGE sql IMMUTABLE AS $$
         SELECT ${schema}::name, t::name FROM unnest(ARRAY[
           'notification_outbox', 'notifications', 'notifier_watches', 'closed_streams',
-          'retention_watermark', 'migrations'
+          'retention_watermark', 'read_state_changes', 'migrations'
         ]) AS t $$`);
     await db.query(`
       COMMENT ON FUNCTION notifier_own_tables() IS

@@ -5,8 +5,13 @@ import { startEmbeddedPostgres } from '../../libs/embedded-postgres/src';
  * module, which Jest's runtime cannot load, so tests drive it through this process.
  */
 async function main(): Promise<void> {
-  const [dir, port] = process.argv.slice(2);
-  const database = await startEmbeddedPostgres({ dir, port: Number(port), database: 'notifier' });
+  const [dir, port, ...serverFlags] = process.argv.slice(2);
+  const database = await startEmbeddedPostgres({
+    dir,
+    port: Number(port),
+    database: 'notifier',
+    serverFlags,
+  });
   process.removeAllListeners('SIGTERM');
   process.on('SIGTERM', () => {
     database

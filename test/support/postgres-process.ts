@@ -16,8 +16,12 @@ export class PostgresProcess {
     child.once('exit', () => (this.exited = true));
   }
 
-  /** Starts the server on `port` with its data in `dir` (kept across restarts). */
-  static async start(dir: string, port: number): Promise<{ server: PostgresProcess; url: string }> {
+  /** Starts the server on `port` with its data in `dir` (kept across restarts), `-c` flags added. */
+  static async start(
+    dir: string,
+    port: number,
+    serverFlags: string[] = [],
+  ): Promise<{ server: PostgresProcess; url: string }> {
     const child = spawn(
       process.execPath,
       [
@@ -26,6 +30,7 @@ export class PostgresProcess {
         resolve(__dirname, 'postgres-process-main.ts'),
         dir,
         String(port),
+        ...serverFlags,
       ],
       {
         cwd: ROOT,

@@ -25,8 +25,36 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   return {
     url: withDatabase(serverUrl, name),
     name,
-    drop: () => adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    drop: async () => {
+      await releaseSlots(serverUrl, name);
+      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
   };
+}
+
+/**
+ * DROP DATABASE refuses while a replication slot is in use, and even WITH (FORCE) does not end
+ * walsenders. Ends those of `database` (an ingest leader's wake-up) and waits until their
+ * temporary slots are gone, as they are once their sessions end.
+ */
+async function releaseSlots(serverUrl: string, database: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const { rows } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n, count(pg_terminate_backend(active_pid)) AS ended
+         FROM pg_replication_slots WHERE database = $1`,
+        [database],
+      );
+      if (rows[0].n === 0) return;
+      if (Date.now() > deadline) throw new Error(`replication slots of ${database} remain`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await client.end();
+  }
 }
 
 async function adminQuery(serverUrl: string, sql: string): Promise<void> {

@@ -6,13 +6,14 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import createSubscriber, { Subscriber } from 'pg-listen';
-import { DATABASE_URL } from '@app/persistence';
+import { CONNECTION_SETTINGS, DATABASE_URL } from '@app/persistence';
 
 export type ChangeHandler = (payload: string | undefined) => void;
 export type ConnectedHandler = () => void;
 
 const PARANOID_CHECK_MS = 10_000;
 const MAX_BACKOFF_MS = 5_000;
+const LISTENER_QUERY_TIMEOUT_MS = 5_000;
 
 /** Exponential backoff with jitter, capped, so that instances do not reconnect in lockstep. */
 export function reconnectDelay(attempt: number): number {
@@ -63,7 +64,13 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
 
   private async start(): Promise<void> {
     const subscriber = createSubscriber(
-      { connectionString: this.url, application_name: 'notifier-listener' },
+      {
+        connectionString: this.url,
+        application_name: 'notifier-listener',
+        ...CONNECTION_SETTINGS,
+        // The paranoid check's SELECT fails on a half-open connection instead of hanging.
+        query_timeout: LISTENER_QUERY_TIMEOUT_MS,
+      },
       {
         parse: (payload) => payload,
         paranoidChecking: PARANOID_CHECK_MS,

@@ -11,6 +11,8 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
+import { OUTBOX_WAKE_MODES } from './notifier-config';
+import type { OutboxWakeMode } from './notifier-config';
 
 /**
  * The environment as the service reads it; every rule names its variable on failure.
@@ -105,4 +107,11 @@ export class Environment {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
+
+  /** Unset means `wal`, with a fallback to `notify` where the database cannot do `wal`. */
+  @IsOptional()
+  @IsIn(OUTBOX_WAKE_MODES, {
+    message: `OUTBOX_WAKE must be one of ${OUTBOX_WAKE_MODES.join(', ')}`,
+  })
+  OUTBOX_WAKE?: OutboxWakeMode;
 }

@@ -1,4 +1,4 @@
 export { ConfigModule } from './config.module';
 export { ConfigError, loadConfig } from './load-config';
-export { NotifierConfig } from './notifier-config';
-export type { JwtVerification } from './notifier-config';
+export { NotifierConfig, OUTBOX_WAKE_MODES } from './notifier-config';
+export type { JwtVerification, OutboxWakeMode } from './notifier-config';

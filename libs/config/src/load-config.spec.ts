@@ -16,6 +16,16 @@ describe('loadConfig', () => {
     expect(config.retentionDays).toBe(30);
     expect(config.databaseUrl).toBeUndefined();
     expect(config.jwt.algorithms).toEqual(['HS256']);
+    expect(config.outboxWake).toEqual({ mode: 'wal', explicit: false });
+  });
+
+  it('reads OUTBOX_WAKE and remembers that it was set', () => {
+    for (const mode of ['wal', 'notify', 'poll'] as const) {
+      expect(loadConfig({ ...SECRETS, OUTBOX_WAKE: mode }).outboxWake).toEqual({
+        mode,
+        explicit: true,
+      });
+    }
   });
 
   it('treats empty variables as unset', () => {
@@ -34,6 +44,7 @@ describe('loadConfig', () => {
     ['NODE_ENV', 'staging'],
     ['JWT_SECRET', 'short'],
     ['ADMIN_TOKEN', 'short'],
+    ['OUTBOX_WAKE', 'listen'],
   ])('fails fast naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ ...SECRETS, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...SECRETS, [name]: value })).toThrow(name);

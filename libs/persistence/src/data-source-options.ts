@@ -4,8 +4,10 @@ import { CreateRetentionWatermark1763800000000 } from '../../../migrations/17638
 import { CreateTableWatches1763850000000 } from '../../../migrations/1763850000000-CreateTableWatches';
 import { CreateDrainOutboxFunction1763900000000 } from '../../../migrations/1763900000000-CreateDrainOutboxFunction';
 import { ByteBoundedPagesAndReadStateRows1764000000000 } from '../../../migrations/1764000000000-ByteBoundedPagesAndReadStateRows';
+import { WakeIngesterFromWal1764100000000 } from '../../../migrations/1764100000000-WakeIngesterFromWal';
 import { RefuseWatchingOwnTables1764200000000 } from '../../../migrations/1764200000000-RefuseWatchingOwnTables';
 import { PinFunctionSearchPath1764210000000 } from '../../../migrations/1764210000000-PinFunctionSearchPath';
+import { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from './connection-settings';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { OutboxEntryEntity } from './entities/outbox-entry.entity';
@@ -18,6 +20,7 @@ export const MIGRATIONS = [
   CreateTableWatches1763850000000,
   CreateDrainOutboxFunction1763900000000,
   ByteBoundedPagesAndReadStateRows1764000000000,
+  WakeIngesterFromWal1764100000000,
   RefuseWatchingOwnTables1764200000000,
   PinFunctionSearchPath1764210000000,
 ];
@@ -31,6 +34,6 @@ export function dataSourceOptions(url: string, applicationName = 'notifier'): Da
     migrations: MIGRATIONS,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    extra: { max: 10 },
+    extra: { max: 10, ...CONNECTION_SETTINGS, ...QUERY_TIMEOUTS },
   };
 }

@@ -1,11 +1,20 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
-import { DATABASE_URL } from '@app/persistence';
+import { CONNECTION_SETTINGS, DATABASE_URL } from '@app/persistence';
 
 /** Held for as long as an instance leads ingestion: one leader per database. */
-const LEADER_LOCK = [0x6e6f7466, 1] as const;
+export const LEADER_LOCK = [0x6e6f7466, 1] as const;
 const CAMPAIGN_MS = 1_000;
-const CHECK_MS = 2_000;
+const CHECK_MS = 1_000;
+/** A check that gets no answer this soon means the connection is gone, so is the lead. */
+const CHECK_TIMEOUT_MS = 2_000;
+/**
+ * The server ends a leadership session idle this long (idle_session_timeout), which releases
+ * the lock: a leader cut off by a half-open connection is replaced within seconds, without
+ * waiting for TCP to give up. Longer than CHECK_MS + CHECK_TIMEOUT_MS, so a leader that can no
+ * longer reach the server has stopped leading before another can take over.
+ */
+const LEASE_MS = 5_000;
 
 /**
  * Campaigns for the ingest lead with a session-level advisory lock on a connection of its own.
@@ -19,6 +28,7 @@ export class IngestLeadership implements OnApplicationShutdown {
   private stopped = false;
   private timer?: NodeJS.Timeout;
   private onElected: () => void = () => undefined;
+  private onDeposed: () => void = () => undefined;
 
   constructor(@Inject(DATABASE_URL) private readonly url: string) {}
 
@@ -26,8 +36,9 @@ export class IngestLeadership implements OnApplicationShutdown {
     return this.leading;
   }
 
-  start(onElected: () => void): void {
+  start(onElected: () => void, onDeposed: () => void): void {
     this.onElected = onElected;
+    this.onDeposed = onDeposed;
     this.schedule(0);
   }
 
@@ -71,10 +82,19 @@ export class IngestLeadership implements OnApplicationShutdown {
     const client = new Client({
       connectionString: this.url,
       application_name: 'notifier-ingest-leader',
+      ...CONNECTION_SETTINGS,
+      query_timeout: CHECK_TIMEOUT_MS,
+      statement_timeout: CHECK_TIMEOUT_MS,
     });
     client.on('error', (error) => this.lose(error));
     this.client = client;
     await client.connect();
+    // idle_session_timeout exists from PostgreSQL 14 on; older servers rely on TCP alone.
+    await client.query(
+      `SELECT set_config('idle_session_timeout', $1, false)
+       WHERE current_setting('server_version_num')::int >= 140000`,
+      [String(LEASE_MS)],
+    );
     return client;
   }
 
@@ -90,9 +110,11 @@ export class IngestLeadership implements OnApplicationShutdown {
 
   private lose(error: Error): void {
     if (this.stopped) return;
-    if (this.leading) this.logger.warn(`Lost the ingest lead: ${error.message}`);
+    const wasLeading = this.leading;
+    if (wasLeading) this.logger.warn(`Lost the ingest lead: ${error.message}`);
     else this.logger.warn(`Ingest leader campaign failed: ${error.message}`);
     this.leading = false;
+    if (wasLeading) this.onDeposed();
     const client = this.client;
     this.client = undefined;
     this.discard(client);

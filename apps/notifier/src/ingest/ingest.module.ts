@@ -1,6 +1,10 @@
 import { Module } from '@nestjs/common';
 import { IngestLeadership } from './ingest-leadership';
 import { OutboxIngester } from './outbox-ingester';
+import { OutboxWakeRepository } from './outbox-wake.repository';
 
-@Module({ providers: [IngestLeadership, OutboxIngester], exports: [OutboxIngester] })
+@Module({
+  providers: [IngestLeadership, OutboxIngester, OutboxWakeRepository],
+  exports: [OutboxIngester],
+})
 export class IngestModule {}

@@ -1,16 +1,36 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ChangeFeed, SingleFlight } from '@app/change-feed';
-import { NotificationRepository } from '@app/persistence';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
+import { ChangeFeed, OUTBOX_CHANNEL, OutboxWalWakeup, SingleFlight } from '@app/change-feed';
+import { NotifierConfig, OutboxWakeMode } from '@app/config';
+import { DATABASE_URL, NotificationRepository } from '@app/persistence';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { IngestLeadership } from './ingest-leadership';
+import { chooseOutboxWake } from './outbox-wake-mode';
+import { OutboxWakeRepository } from './outbox-wake.repository';
 
-export const OUTBOX_CHANNEL = 'notification_outbox';
 const BATCH = 1000;
+/** Covers lost wake-ups in the `wal` and `notify` modes. */
 const SAFETY_POLL_MS = 2_000;
+/**
+ * `poll` mode: one drain query per 50 ms on the leader alone (one per database, whatever the
+ * number of instances), about 20 cheap queries a second, for about 25 ms of added latency.
+ */
+const POLL_MS = 50;
+/**
+ * A commit decoded from the WAL can reach us a moment before other sessions see it; a drain
+ * woken by one that found nothing looks once more, soon after.
+ */
+const WAL_RECHECK_MS = 5;
 
 /**
  * Moves producer rows from the outbox into the log while this instance leads. Wakes on the
- * outbox NOTIFY, after every listener reconnect and on a slow poll that covers lost wake-ups.
+ * WAL (or the outbox NOTIFY, or a short poll: OUTBOX_WAKE), when elected, after every
+ * reconnect of what wakes it, and on a slow poll that covers lost wake-ups.
  */
 @Injectable()
 export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -19,29 +39,73 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
     () => this.drain(),
     (error) => this.logger.error(`Draining the outbox failed: ${error.message}`),
   );
+  private readonly walWakeup: OutboxWalWakeup;
+  private wakeMode?: OutboxWakeMode;
+  private recheckIfEmpty = false;
   private poll?: NodeJS.Timeout;
+  private recheck?: NodeJS.Timeout;
 
   constructor(
     private readonly log: NotificationRepository,
     private readonly leadership: IngestLeadership,
     private readonly metrics: NotifierMetrics,
+    private readonly config: NotifierConfig,
+    private readonly wakeSetup: OutboxWakeRepository,
+    @Inject(DATABASE_URL) url: string,
     feed: ChangeFeed,
   ) {
+    // Registered in every mode (channels are fixed before boot); only `notify` sends on it.
     feed.on(OUTBOX_CHANNEL, () => this.wake());
     feed.onConnected(() => this.wake());
+    this.walWakeup = new OutboxWalWakeup(url, {
+      onCommit: () => this.wakeFromWal(),
+      onStreaming: () => this.wake(),
+    });
   }
 
   get isLeader(): boolean {
     return this.leadership.isLeader;
   }
 
-  onApplicationBootstrap(): void {
-    this.leadership.start(() => this.wake());
-    this.poll = setInterval(() => this.wake(), SAFETY_POLL_MS);
+  /** The mode this instance runs in, once started: OUTBOX_WAKE, or its fallback. */
+  get mode(): OutboxWakeMode | undefined {
+    return this.wakeMode;
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    const choice = chooseOutboxWake(this.config.outboxWake, await this.wakeSetup.walSupport());
+    if (choice.warning) this.logger.warn(choice.warning);
+    await this.wakeSetup.useMode(choice.mode);
+    this.wakeMode = choice.mode;
+    this.logger.log(`Outbox wake-up: ${choice.mode}`);
+    this.leadership.start(
+      () => this.elected(),
+      () => this.deposed(),
+    );
+    this.poll = setInterval(() => this.wake(), choice.mode === 'poll' ? POLL_MS : SAFETY_POLL_MS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
     clearInterval(this.poll);
+    clearTimeout(this.recheck);
+    await this.walWakeup.stop();
+  }
+
+  private elected(): void {
+    if (this.wakeMode === 'wal') this.walWakeup.start();
+    this.wake();
+  }
+
+  /** The new leader opens its own slot; this one goes with its connection. */
+  private deposed(): void {
+    this.walWakeup
+      .stop()
+      .catch((error: Error) => this.logger.warn(`Stopping the WAL wake-up: ${error.message}`));
+  }
+
+  private wakeFromWal(): void {
+    this.recheckIfEmpty = true;
+    this.wake();
   }
 
   private wake(): void {
@@ -49,12 +113,20 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async drain(): Promise<void> {
+    const recheckIfEmpty = this.recheckIfEmpty;
+    this.recheckIfEmpty = false;
     let moved: number;
+    let total = 0;
     do {
       const { count, lagSeconds } = await this.log.appendFromOutbox(BATCH);
       this.metrics.ingested.inc(count);
       for (const lag of lagSeconds) this.metrics.ingestLag.observe(lag);
       moved = count;
+      total += count;
     } while (moved === BATCH && this.leadership.isLeader);
+    if (recheckIfEmpty && total === 0) {
+      clearTimeout(this.recheck);
+      this.recheck = setTimeout(() => this.wake(), WAL_RECHECK_MS);
+    }
   }
 }

@@ -1,0 +1,77 @@
+import { OUTBOX_WAL_APPLICATION } from '@app/change-feed';
+import { ContinuousProducer } from '../support/continuous-producer';
+import { terminateBackends } from '../support/database-faults';
+import { checkDelivery, exactly, waitForDrainedOutbox } from '../support/delivery';
+import { Producer, RunningNotifier, startNotifier } from '../support/notifier-harness';
+import { ResumingTab, tabOn } from '../support/resuming-tab';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { uniqueUser } from '../support/users';
+import { sleep, waitFor, waitForAsync } from '../support/wait-for';
+
+jest.setTimeout(60_000);
+
+describe('when the WAL wake-up (replication) connection is killed under load', () => {
+  let database: TestDatabase;
+  let notifier: RunningNotifier;
+  let producer: Producer;
+  const tabs: ResumingTab[] = [];
+
+  /** The pids of the walsenders holding this database's temporary slots. */
+  const slotHolders = async () => {
+    const { rows } = await producer.pool.query<{ pid: number | null }>(
+      `SELECT active_pid AS pid FROM pg_replication_slots
+       WHERE database = current_database() AND temporary`,
+    );
+    return rows.map((row) => row.pid);
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    notifier = await startNotifier(database.url);
+    producer = new Producer(database.url);
+  });
+
+  afterAll(async () => {
+    await Promise.all(tabs.map((tab) => tab.stop()));
+    await notifier.close();
+    await producer.close();
+    await database.drop();
+  });
+
+  it('comes back with a new temporary slot each time, the old one gone, and nothing is lost', async () => {
+    const users = [uniqueUser('a'), uniqueUser('b'), uniqueUser('c')];
+    for (const user of users) tabs.push(tabOn(notifier, user));
+    await waitFor(() => tabs.every((tab) => tab.connected), 'every tab to connect');
+    await waitForAsync(async () => (await slotHolders()).length === 1, 'the first slot');
+
+    const producers = new ContinuousProducer(database.url, users, 2);
+    try {
+      for (let round = 0; round < 3; round++) {
+        const [before] = await slotHolders();
+        expect(await terminateBackends(database.url, OUTBOX_WAL_APPLICATION)).toBe(1);
+        await waitForAsync(
+          async () => {
+            const holders = await slotHolders();
+            return holders.length === 1 && holders[0] !== null && holders[0] !== before;
+          },
+          `slot ${round + 2} held by a new connection`,
+        );
+        await sleep(300);
+      }
+    } finally {
+      await producers.stop();
+    }
+    expect(producers.failures).toBe(0);
+
+    await waitForDrainedOutbox(producer.pool);
+    for (const [index, tab] of tabs.entries()) {
+      const expected = await producer.logIds(users[index]);
+      expect(expected.length).toBeGreaterThan(10);
+      await tab.waitForIds(expected.length);
+      await sleep(100);
+      expect(checkDelivery(tab.ids, expected)).toEqual(exactly(expected.length));
+      expect(tab.connections).toBe(1);
+    }
+    expect(await slotHolders()).toHaveLength(1);
+  });
+});
