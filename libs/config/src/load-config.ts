@@ -62,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig
       maxConnectionsPerUser: vars.SSE_MAX_CONNECTIONS_PER_USER,
     },
     retentionDays: vars.RETENTION_DAYS,
+    workers: vars.NOTIFIER_WORKERS,
     logLevel: vars.LOG_LEVEL,
   };
 }

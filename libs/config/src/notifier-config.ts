@@ -24,5 +24,7 @@ export class NotifierConfig {
     maxConnectionsPerUser: number;
   };
   retentionDays!: number;
+  /** Worker processes sharing the port, each a whole instance; 1 runs no cluster primary. */
+  workers!: number;
   logLevel!: string;
 }
