@@ -1,48 +1,102 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
 import { Logger } from 'nestjs-pino';
 import { ConfigError, loadConfig, NotifierConfig } from '@app/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '@app/embedded-postgres';
+import { onWorkerStopRequest, receiveInstanceSetup, tellPrimary } from './cluster/cluster-worker';
+import { WorkerPool } from './cluster/worker-pool';
 import { demoBanner } from './demo-banner';
 import { createNotifierApp, listenOn } from './notifier-app';
 
 async function main(): Promise<void> {
+  if (cluster.isWorker) {
+    const { config, databaseUrl } = await receiveInstanceSetup();
+    await runInstance(config, databaseUrl, {
+      onStopRequest: onWorkerStopRequest,
+      onListening: () => tellPrimary({ type: 'listening' }),
+      release: () => Promise.resolve(),
+    });
+    return;
+  }
   const config = readConfig();
   const database = await openDatabase(config);
-  const app = await createNotifierApp(config, database.url).catch(async (error: unknown) => {
-    await database.stop();
+  const printBanner = () => {
+    if (!config.production) process.stdout.write(bannerOf(config, database));
+  };
+  if (config.workers > 1) {
+    await runWorkerPool(config, database, printBanner);
+    return;
+  }
+  await runInstance(config, database.url, {
+    onStopRequest: (stop) => takeOverSignals((signal) => stop(`${signal} received`)),
+    onListening: printBanner,
+    release: () => database.stop(),
+  });
+}
+
+/** How an instance is started and stopped: alone (by signals) or as a cluster worker. */
+interface InstanceHost {
+  onStopRequest(stop: (reason: string) => void): void;
+  onListening(): void;
+  /** After the app closed: stops the embedded database when this process started it. */
+  release(): Promise<void>;
+}
+
+async function runInstance(
+  config: NotifierConfig,
+  databaseUrl: string,
+  host: InstanceHost,
+): Promise<void> {
+  const app = await createNotifierApp(config, databaseUrl).catch(async (error: unknown) => {
+    await host.release();
     throw error;
   });
   const logger = app.get(Logger);
 
   let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  host.onStopRequest((reason) => {
     if (stopping) process.exit(1);
     stopping = true;
-    logger.log(`${signal} received: ending streams and shutting down`);
+    logger.log(`${reason}: ending streams and shutting down`);
     // The hub turns new streams away and ends open ones over SHUTDOWN_DRAIN_MS; the server
     // keeps answering meanwhile, so that readiness can say 503 until it closes.
     app
       .close()
-      .then(() => database.stop())
+      .then(() => host.release())
       .then(() => process.exit(0))
       .catch((error: Error) => {
         logger.error(`Shutdown failed: ${error.message}`);
         process.exit(1);
       });
-  };
-  takeOverSignals(shutdown);
+  });
 
   await listenOn(app, config.http.port, config.http.host);
-  if (!config.production) {
-    const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
-    const baseUrl = `http://${host}:${config.http.port}`;
-    const embedded = config.databaseUrl === undefined;
-    process.stdout.write(
-      demoBanner(config, app.get(JwtService), baseUrl, { url: database.url, embedded }),
-    );
-  }
+  host.onListening();
+}
+
+/** NOTIFIER_WORKERS > 1: this process only forks, watches and stops the workers. */
+async function runWorkerPool(
+  config: NotifierConfig,
+  database: EmbeddedDatabase,
+  onAllListening: () => void,
+): Promise<void> {
+  const pool = new WorkerPool(
+    { workers: config.workers, setup: { config, databaseUrl: database.url }, onAllListening },
+    config.logLevel,
+  );
+  takeOverSignals((signal) => pool.stop(`${signal} received`));
+  const exitCode = await pool.run();
+  await database.stop();
+  process.exit(exitCode);
+}
+
+function bannerOf(config: NotifierConfig, database: EmbeddedDatabase): string {
+  const host = config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host;
+  const baseUrl = `http://${host}:${config.http.port}`;
+  const embedded = config.databaseUrl === undefined;
+  return demoBanner(config, new JwtService(), baseUrl, { url: database.url, embedded });
 }
 
 /**

@@ -101,6 +101,12 @@ export class Environment {
   @IsString()
   CORS_ORIGINS?: string;
 
+  @Type(() => Number)
+  @IsInt({ message: 'NOTIFIER_WORKERS must be a whole number of worker processes' })
+  @Min(1)
+  @Max(256)
+  NOTIFIER_WORKERS: number = 1;
+
   @IsOptional()
   @IsIn(['production', 'development', 'test'])
   NODE_ENV?: string;

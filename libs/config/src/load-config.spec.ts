@@ -14,6 +14,7 @@ describe('loadConfig', () => {
       maxConnectionsPerUser: 16,
     });
     expect(config.retentionDays).toBe(30);
+    expect(config.workers).toBe(1);
     expect(config.databaseUrl).toBeUndefined();
     expect(config.jwt.algorithms).toEqual(['HS256']);
     expect(config.outboxWake).toEqual({ mode: 'wal', explicit: false });
@@ -42,6 +43,9 @@ describe('loadConfig', () => {
     ['RETENTION_DAYS', 'forever'],
     ['DATABASE_URL', 'mysql://localhost/db'],
     ['NODE_ENV', 'staging'],
+    ['NOTIFIER_WORKERS', '0'],
+    ['NOTIFIER_WORKERS', 'all'],
+    ['NOTIFIER_WORKERS', '1.5'],
     ['JWT_SECRET', 'short'],
     ['ADMIN_TOKEN', 'short'],
     ['OUTBOX_WAKE', 'listen'],

@@ -63,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig
     },
     shutdownDrainMs: vars.SHUTDOWN_DRAIN_MS,
     retentionDays: vars.RETENTION_DAYS,
+    workers: vars.NOTIFIER_WORKERS,
     logLevel: vars.LOG_LEVEL,
     outboxWake: { mode: vars.OUTBOX_WAKE ?? 'wal', explicit: vars.OUTBOX_WAKE !== undefined },
   };

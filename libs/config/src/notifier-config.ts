@@ -30,6 +30,8 @@ export class NotifierConfig {
   /** SIGTERM ends open streams spread over this long (0: all at once). */
   shutdownDrainMs!: number;
   retentionDays!: number;
+  /** Worker processes sharing the port, each a whole instance; 1 runs no cluster primary. */
+  workers!: number;
   logLevel!: string;
   /** `explicit`: OUTBOX_WAKE was set, so `wal` must not fall back to `notify`. */
   outboxWake!: { mode: OutboxWakeMode; explicit: boolean };

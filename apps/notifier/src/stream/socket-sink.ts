@@ -1,0 +1,198 @@
+import { createRequire } from 'node:module';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+
+/** Where a stream's frames go: the socket alone, once Node's HTTP machinery let go of it. */
+export interface StreamSink {
+  /** Like Writable.write: false when the caller should wait for 'drain'. */
+  write(chunk: Buffer | string): boolean;
+  /** Bytes accepted but not yet handed to the kernel. */
+  readonly writableLength: number;
+  readonly writableNeedDrain: boolean;
+  /** Graceful end: FIN after what was written is flushed. */
+  end(): void;
+  /** Immediate. */
+  destroy(): void;
+  on(event: 'drain' | 'close', listener: () => void): void;
+  off(event: 'drain' | 'close', listener: () => void): void;
+}
+
+/**
+ * The listeners Node's HTTP server (lib/_http_server.js) puts on every connection, by the name
+ * of their function, which are exactly what Node removes itself when it hands a socket to an
+ * 'upgrade' listener. Other listeners (Nest's open-connection tracking, net's own) stay.
+ */
+const HTTP_SERVER_LISTENERS: Record<string, readonly string[]> = {
+  data: ['socketOnData'],
+  end: ['socketOnEnd'],
+  close: ['socketOnClose', 'onServerResponseClose'],
+  drain: ['socketOnDrain'],
+  error: ['socketOnError'],
+  timeout: ['socketOnTimeout'],
+  pause: ['onSocketPause'],
+  resume: ['onSocketResume'],
+};
+
+/** Headers of a stream that the response head must not carry: the body ends when the socket does. */
+const FRAMING_HEADERS = new Set([
+  'connection',
+  'content-length',
+  'transfer-encoding',
+  'keep-alive',
+]);
+
+interface HttpParser {
+  _consumed?: boolean;
+  unconsume(): void;
+}
+
+/**
+ * Node's own parser release, the one its upgrade path calls: it stops the parser reading the
+ * socket, takes it off the server's connection list (request and headers timeouts) and returns
+ * it to the pool. `_http_common` is not documented, so takeOverSocket checks what it relies on.
+ */
+const { freeParser } = createRequire(__filename)('_http_common') as {
+  freeParser(this: void, parser: HttpParser, request: IncomingMessage, socket: Socket): void;
+};
+
+/**
+ * Ends the HTTP exchange at the response head and hands back the bare socket, so that a live
+ * stream holds only that (about 4 KiB in Node 20) instead of the socket plus request, response,
+ * parser and the Express/Nest/pino objects hanging off them (about 12 KiB more; see
+ * bench/memory-floor.ts).
+ *
+ * The head is written here, with `Connection: close` and no chunked encoding (HTTP/1.1 lets the
+ * body end when the connection does), plus the headers middleware already set on the response
+ * (CORS, Vary). Node's HTTP server stops reading the socket, so neither keep-alive nor a
+ * pipelined request can put a second response on it: whatever the client sends afterwards is
+ * read and dropped, and its FIN ends the stream. The response is then finished for everyone
+ * who watches it, once: pino-http writes its one line for the request (status 200, the time to
+ * the head), and nothing keeps the request or the response reachable.
+ */
+export function takeOverSocket(
+  request: IncomingMessage,
+  response: ServerResponse,
+  headers: OutgoingHttpHeaders,
+): StreamSink {
+  const socket = request.socket;
+  if (response.headersSent || socket.destroyed || response.socket !== socket) {
+    throw new Error('takeOverSocket needs a live response whose head was not sent');
+  }
+  const parser = (socket as Socket & { parser?: HttpParser | null }).parser;
+  if (!parser || !hasHttpServerListeners(socket)) {
+    // A Node whose HTTP server is built otherwise: taking over blindly could corrupt the stream.
+    throw new Error(`takeOverSocket does not know this Node's HTTP server (${process.version})`);
+  }
+  socket.write(responseHead(response, headers));
+  // This runs inside the parser's execute (the request handler is its callback), and freeing
+  // a parser there breaks the requests it still parses. Until the release, the response stays
+  // the socket's current one, so a pipelined request only queues behind it and is dropped.
+  setImmediate(() => {
+    if (socket.destroyed) return; // Node's HTTP server closed it all, and logged it, already
+    releaseFromHttpServer(request, response, socket, parser);
+  });
+  return new SocketSink(socket);
+}
+
+function responseHead(response: ServerResponse, headers: OutgoingHttpHeaders): string {
+  const merged = new Map<string, [string, OutgoingHttpHeaders[string]]>();
+  const all = [...Object.entries(response.getHeaders()), ...Object.entries(headers)];
+  for (const [name, value] of all) merged.set(name.toLowerCase(), [name, value]);
+  const lines = ['HTTP/1.1 200 OK', `Date: ${new Date().toUTCString()}`];
+  for (const [lowerName, [name, value]] of merged) {
+    if (value === undefined || FRAMING_HEADERS.has(lowerName) || lowerName === 'date') continue;
+    for (const single of Array.isArray(value) ? value : [String(value)]) {
+      // Both throw on a CR or LF: no header can split the head.
+      validateHeaderName(name);
+      validateHeaderValue(name, single);
+      lines.push(`${name}: ${single}`);
+    }
+  }
+  lines.push('Connection: close');
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/**
+ * What Node does itself before it emits 'upgrade': its listeners off the socket (they hold the
+ * server's per-connection state, the request queue among it), the parser freed, the response
+ * detached. Then the response is finished for whoever watches it (pino-http logs it once).
+ */
+function releaseFromHttpServer(
+  request: IncomingMessage,
+  response: ServerResponse,
+  socket: Socket,
+  parser: HttpParser,
+): void {
+  removeHttpServerListeners(socket);
+  freeParser(parser, request, socket);
+  response.detachSocket(socket);
+  socket.setTimeout(0);
+  // Without a socket, end() only marks the response ended (its own head stays unsent); 'close'
+  // is what Node emits for a finished response, so pino-http logs it: 200, "request completed".
+  response.statusCode = 200;
+  response.end();
+  response.emit('close');
+}
+
+function hasHttpServerListeners(socket: Socket): boolean {
+  return socket
+    .listeners('data')
+    .some((listener) => listener.name.replace(/^bound /, '') === 'socketOnData');
+}
+
+function removeHttpServerListeners(socket: Socket): void {
+  for (const [event, names] of Object.entries(HTTP_SERVER_LISTENERS)) {
+    for (const listener of socket.listeners(event) as ((...args: unknown[]) => void)[]) {
+      const name = listener.name.replace(/^bound /, '');
+      if (!names.includes(name)) continue;
+      socket.removeListener(event, listener);
+    }
+  }
+}
+
+/**
+ * The socket as the hub sees it. The client only ever sends a FIN (or stray bytes, dropped);
+ * a socket error (ECONNRESET, EPIPE: the client is gone) destroys it, and 'close' ends the stream.
+ */
+class SocketSink implements StreamSink {
+  constructor(private readonly socket: Socket) {
+    socket.on('data', discard);
+    socket.on('end', () => socket.end());
+    socket.on('error', () => socket.destroy());
+    socket.resume();
+  }
+
+  write(chunk: Buffer | string): boolean {
+    if (this.socket.destroyed || this.socket.writableEnded) return false;
+    return this.socket.write(chunk);
+  }
+
+  get writableLength(): number {
+    return this.socket.writableLength;
+  }
+
+  get writableNeedDrain(): boolean {
+    return this.socket.writableNeedDrain;
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  on(event: 'drain' | 'close', listener: () => void): void {
+    this.socket.on(event, listener);
+  }
+
+  off(event: 'drain' | 'close', listener: () => void): void {
+    this.socket.off(event, listener);
+  }
+}
+
+function discard(): void {
+  // What a client sends on a taken-over stream is never a request: nothing to do with it.
+}

@@ -1,0 +1,175 @@
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { Producer, TEST_ADMIN_TOKEN } from './support/notifier-harness';
+import { freePort, NotifierProcess } from './support/notifier-process';
+import { processTokenFor, ServiceInstance } from './support/service-process';
+import { SseRecording } from './support/sse-client';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+import { uniqueUser } from './support/users';
+import { waitFor, waitForAsync } from './support/wait-for';
+
+/** Three processes start on a shared 2-core machine; every wait below is bounded. */
+jest.setTimeout(90_000);
+
+interface Stats {
+  instanceId: string;
+  ingestLeader: boolean;
+  connections: { total: number };
+}
+
+/** `/admin/stats` over a connection of its own, so the cluster may hand it to any worker. */
+function statsOnNewConnection(baseUrl: string): Promise<Stats> {
+  return new Promise((resolve, reject) => {
+    const request = get(
+      `${baseUrl}/admin/stats`,
+      { agent: false, headers: { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` } },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (body += chunk));
+        response.on('end', () => resolve(JSON.parse(body) as Stats));
+      },
+    );
+    request.on('error', reject);
+  });
+}
+
+/** What each instance answering on the port says of itself, by instance id. */
+async function instancesAnswering(baseUrl: string, connections = 12): Promise<Map<string, Stats>> {
+  const seen = new Map<string, Stats>();
+  for (let i = 0; i < connections; i++) {
+    const stats = await statsOnNewConnection(baseUrl);
+    seen.set(stats.instanceId, stats);
+  }
+  return seen;
+}
+
+const workerPids = (output: string) =>
+  [...output.matchAll(/"workerPid":(\d+)[^\n]*"msg":"Worker started"/g)].map(([, pid]) =>
+    Number(pid),
+  );
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('NOTIFIER_WORKERS=2: two worker processes on one port', () => {
+  let database: TestDatabase;
+  let producer: Producer;
+  let service: ServiceInstance;
+  const streams: SseRecording[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    producer = new Producer(database.url);
+    service = await ServiceInstance.start(database.url, await freePort(), {
+      NOTIFIER_WORKERS: '2',
+    });
+  });
+
+  afterAll(async () => {
+    for (const stream of streams) stream.close();
+    await service.process.stop('SIGKILL');
+    await producer.close();
+    await database.drop();
+  });
+
+  it('answers from two instances, exactly one of them leading ingestion', async () => {
+    await waitForAsync(
+      async () =>
+        [...(await instancesAnswering(service.baseUrl)).values()].some((s) => s.ingestLeader),
+      'one worker to take the ingest lead',
+    );
+    const instances = [...(await instancesAnswering(service.baseUrl)).values()];
+    expect(instances).toHaveLength(2);
+    expect(instances.filter((stats) => stats.ingestLeader)).toHaveLength(1);
+    expect(workerPids(service.process.stdout)).toHaveLength(2);
+  });
+
+  it('delivers a notification to the user’s streams on both workers', async () => {
+    const user = uniqueUser();
+    const token = processTokenFor(user);
+    const holdsStreams = async () =>
+      [...(await instancesAnswering(service.baseUrl)).values()].filter(
+        (stats) => stats.connections.total > 0,
+      ).length === 2;
+    while (!(await holdsStreams())) {
+      expect(streams.length).toBeLessThan(12);
+      streams.push(
+        await SseRecording.open(`${service.baseUrl}/users/me/events`, {
+          Authorization: `Bearer ${token}`,
+        }),
+      );
+    }
+    await waitFor(() => streams.every((stream) => stream.retry !== undefined), 'every stream open');
+
+    await producer.notify(user, { hello: 'both' });
+    for (const stream of streams) {
+      const [message] = await stream.waitForMessages(1);
+      expect(JSON.parse(message.data)).toMatchObject({ payload: { hello: 'both' } });
+    }
+  });
+
+  it('restarts a worker that dies, and logs it', async () => {
+    const [victim] = workerPids(service.process.stdout);
+    const before = new Set((await instancesAnswering(service.baseUrl)).keys());
+    process.kill(victim, 'SIGKILL');
+
+    await service.process.waitForOutput(/"signal":"SIGKILL".*"msg":"Worker died: restarting it"/);
+    await waitForAsync(async () => {
+      const now = [...(await instancesAnswering(service.baseUrl)).keys()];
+      return now.length === 2 && now.some((id) => !before.has(id));
+    }, 'a new worker to answer next to the survivor');
+    expect(workerPids(service.process.stdout)).toHaveLength(3);
+  });
+
+  it('on SIGTERM, stops every worker and exits 0', async () => {
+    const pids = workerPids(service.process.stdout);
+    expect(await service.process.stop('SIGTERM')).toBe(0);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(service.process.stdout).toMatch(/"msg":"SIGTERM received: stopping 2 workers"/);
+  });
+});
+
+describe('NOTIFIER_WORKERS=2 without DATABASE_URL', () => {
+  it('starts the embedded PostgreSQL once, in the primary, and stops it after the workers', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'notifier-cluster-'));
+    await chmod(dir, 0o755);
+    const service = NotifierProcess.start(
+      {
+        NOTIFIER_WORKERS: '2',
+        PORT: String(await freePort()),
+        EMBEDDED_POSTGRES_PORT: String(await freePort()),
+      },
+      dir,
+    );
+    try {
+      const [, printedUrl] = await service.waitForOutput(/psql '(\S+)' -c/, 60_000);
+      const client = new Client({ connectionString: printedUrl });
+      await client.connect();
+      const { rows } = await client.query<{ count: string }>(
+        `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      );
+      const postmasterPid = Number(
+        (await readFile(join(dir, '.data/postgres/postmaster.pid'), 'utf8')).split('\n')[0],
+      );
+      await client.end();
+      expect(Number(rows[0].count)).toBeGreaterThan(0);
+      expect(service.stdout.match(/Notifier is listening on/g)).toHaveLength(1);
+
+      expect(await service.stop('SIGTERM')).toBe(0);
+      expect(isAlive(postmasterPid)).toBe(false);
+    } finally {
+      await service.stop('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,62 @@
+import { NotifierMetrics } from '../apps/notifier/src/metrics/notifier-metrics';
+import { RunningNotifier, startNotifier } from './support/notifier-harness';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+import { waitForAsync } from './support/wait-for';
+
+/** A sample's value in Prometheus text, by its exact name and labels; undefined when absent. */
+function sample(body: string, series: string): number | undefined {
+  const line = body.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
+describe('/metrics shows what holds the event loop back', () => {
+  let database: TestDatabase;
+  let notifier: RunningNotifier;
+  const scrape = async () => (await notifier.http<string>('GET', '/metrics')).body;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    notifier = await startNotifier(database.url);
+  });
+  afterAll(async () => {
+    await notifier.close();
+    await database.drop();
+  });
+
+  it('reports event-loop delay since the previous scrape: a blocked loop shows up, then passes', async () => {
+    await scrape();
+    const blockedUntil = Date.now() + 300;
+    while (Date.now() < blockedUntil); // the loop is held, as a long synchronous batch would
+    const blocked = await scrape();
+    expect(sample(blocked, 'notifier_event_loop_delay_seconds{statistic="max"}')).toBeGreaterThan(
+      0.2,
+    );
+    expect(sample(blocked, 'notifier_event_loop_delay_seconds{statistic="p50"}')).toBeDefined();
+    expect(sample(blocked, 'notifier_event_loop_delay_seconds{statistic="p99"}')).toBeDefined();
+
+    const calm = await scrape();
+    expect(sample(calm, 'notifier_event_loop_delay_seconds{statistic="max"}')).toBeLessThan(0.2);
+  });
+
+  it('counts garbage-collection pauses by kind as they happen', async () => {
+    const minorPauses = async () =>
+      sample(await scrape(), 'notifier_gc_pause_seconds_count{kind="minor"}') ?? 0;
+    const before = await minorPauses();
+    // Short-lived objects, dropped at once: what the young generation is scavenged for.
+    for (let i = 0; i < 200_000; i++) void { i, text: `garbage ${i}` }.text.length;
+    await waitForAsync(async () => (await minorPauses()) > before, 'a minor GC to be counted');
+    expect(await scrape()).toMatch(
+      /^notifier_gc_pause_seconds_bucket\{le="0\.001",kind="minor"\}/m,
+    );
+  });
+
+  it('has a dispatch histogram the hub feeds per live batch', async () => {
+    const count = async () => sample(await scrape(), 'notifier_dispatch_seconds_count');
+    const before = (await count()) ?? Number.NaN;
+    notifier.app.get(NotifierMetrics).observeDispatch(0.0003);
+    expect(await count()).toBe(before + 1);
+    expect(sample(await scrape(), 'notifier_dispatch_seconds_bucket{le="0.0005"}')).toBe(
+      before + 1,
+    );
+  });
+});
