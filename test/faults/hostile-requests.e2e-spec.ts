@@ -1,4 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
+import { CHANNELS } from '@app/persistence';
 import { healthStatus } from '../support/database-faults';
 import {
   Producer,
@@ -11,7 +12,7 @@ import { freePort, NotifierProcess } from '../support/notifier-process';
 import { rawGet, rawRequest } from '../support/raw-http';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { uniqueUser } from '../support/users';
-import { waitForAsync } from '../support/wait-for';
+import { sleep, waitForAsync } from '../support/wait-for';
 
 const jwt = new JwtService();
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -396,6 +397,43 @@ describe('hostile requests on every entry point', () => {
       );
       expect(rows[0].n).toBe(0);
     });
+  });
+
+  describe('forged NOTIFY payloads (any role that can connect may NOTIFY any channel)', () => {
+    const forged = (user: string) => [
+      'x',
+      '9000000000000000000',
+      '-1',
+      'a'.repeat(7_000),
+      JSON.stringify({ userId: user, ids: ['1', '2'] }),
+      JSON.stringify({ userId: user, upTo: '9000000000000000000' }),
+    ];
+
+    const forge = async (channel: string, user: string) => {
+      for (const payload of forged(user)) {
+        await producer.pool.query('SELECT pg_notify($1, $2)', [channel, payload]);
+      }
+    };
+
+    it.each(Object.values(CHANNELS))(
+      'on %s leave the service up and delivering, and send no event: read',
+      async (channel) => {
+        const user = uniqueUser();
+        // First while no stream is open (an idle instance), then with one open.
+        await forge(channel, user);
+        await sleep(200);
+        const recording = await notifier.stream(user);
+        await forge(channel, user);
+        await producer.notify(user, { after: 'forged', channel });
+        await producer.notify(user, { after: 'forged', n: 2 });
+        const expected = await producer.waitForLogIds(user, 2);
+        await recording.waitForMessages(2);
+        recording.close();
+        expect(recording.messageIds).toEqual(expected);
+        expect(recording.events.filter((e) => e.event === 'read')).toEqual([]);
+        expect((await notifier.http('GET', '/health')).status).toBe(200);
+      },
+    );
   });
 
   it('still delivers to a well-behaved client afterwards, and the log is intact', async () => {
