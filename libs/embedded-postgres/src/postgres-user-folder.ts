@@ -96,13 +96,29 @@ async function ownFolder(path: string, gid: number): Promise<void> {
   await chmod(path, 0o710);
 }
 
-/** Deleting `.data` deletes its database: clusters whose data folder is gone are removed. */
+/**
+ * Deleting `.data` deletes its database: clusters whose data folder is gone are removed, unless
+ * their server still runs (it is removed after it stopped, at a later start).
+ */
 async function removeClustersOfDeletedDataFolders(): Promise<void> {
   for (const entry of await readdir(ROOT_FOLDER)) {
     const marker = join(ROOT_FOLDER, entry, 'data-folder');
     if (!existsSync(marker)) continue;
     const dataDir = (await readFile(marker, 'utf8')).trim();
-    if (!existsSync(dataDir)) await rm(join(ROOT_FOLDER, entry), { recursive: true, force: true });
+    if (existsSync(dataDir) || (await serverRuns(join(ROOT_FOLDER, entry, 'cluster')))) continue;
+    await rm(join(ROOT_FOLDER, entry), { recursive: true, force: true });
+  }
+}
+
+async function serverRuns(clusterDir: string): Promise<boolean> {
+  const pidFile = join(clusterDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return false;
+  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false; // no such process: the file is stale
   }
 }
 
