@@ -158,8 +158,12 @@ describe('NOTIFIER_WORKERS=2 without DATABASE_URL', () => {
       const { rows } = await client.query<{ count: string }>(
         `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
       );
+      // The cluster's folder depends on who runs it (as root it lives outside the tree).
+      const [{ data_directory }] = (
+        await client.query<{ data_directory: string }>('SHOW data_directory')
+      ).rows;
       const postmasterPid = Number(
-        (await readFile(join(dir, '.data/postgres/postmaster.pid'), 'utf8')).split('\n')[0],
+        (await readFile(join(data_directory, 'postmaster.pid'), 'utf8')).split('\n')[0],
       );
       await client.end();
       expect(Number(rows[0].count)).toBeGreaterThan(0);
