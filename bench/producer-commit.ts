@@ -173,6 +173,7 @@ async function report(figures: Figure[], postgres: string): Promise<void> {
   );
   const section = [
     MARK_START,
+    '',
     '## Producer commits: what being watched costs',
     '',
     `Run ${at} with \`node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/producer-commit.ts\`:`,
@@ -184,6 +185,7 @@ async function report(figures: Figure[], postgres: string): Promise<void> {
     '| OUTBOX_WAKE | producers | outbox commits/s | plain table commits/s | outbox / plain |',
     '| ----------- | --------- | ---------------- | --------------------- | -------------- |',
     ...rows,
+    '',
     MARK_END,
   ].join('\n');
   const file = resolve(BENCH, 'RESULTS.md');
