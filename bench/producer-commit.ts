@@ -145,7 +145,9 @@ async function serverVersion(url: string): Promise<string> {
   const client = new Client({ connectionString: url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ version: string }>('SHOW server_version');
+    const { rows } = await client.query<{ version: string }>(
+      "SELECT current_setting('server_version') AS version",
+    );
     return rows[0].version;
   } finally {
     await client.end();
@@ -171,6 +173,7 @@ async function report(figures: Figure[], postgres: string): Promise<void> {
   );
   const section = [
     MARK_START,
+    '',
     '## Producer commits: what being watched costs',
     '',
     `Run ${at} with \`node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/producer-commit.ts\`:`,
@@ -182,6 +185,7 @@ async function report(figures: Figure[], postgres: string): Promise<void> {
     '| OUTBOX_WAKE | producers | outbox commits/s | plain table commits/s | outbox / plain |',
     '| ----------- | --------- | ---------------- | --------------------- | -------------- |',
     ...rows,
+    '',
     MARK_END,
   ].join('\n');
   const file = resolve(BENCH, 'RESULTS.md');
