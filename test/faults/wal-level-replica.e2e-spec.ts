@@ -37,6 +37,8 @@ describe('on a database with wal_level=replica', () => {
   it('without OUTBOX_WAKE it falls back to the NOTIFY trigger, warns of the cost and of what to change, and delivers', async () => {
     const instance = await ServiceInstance.start(databaseUrl, await freePort());
     try {
+      // Start-up logs are flushed once the service listens, not always before the banner.
+      await instance.process.waitForOutput(/Outbox wake-up: notify/);
       const log = instance.process.stdout;
       expect(log).toContain('OUTBOX_WAKE=wal cannot work: wal_level is replica, not logical');
       expect(log).toContain('Falling back to OUTBOX_WAKE=notify');
