@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { freePort } from '../test/support/notifier-process';
 import type { Phase } from './load/protocol';
 import { ALL_SYSTEMS, parseOptions, BenchOptions } from './options';
@@ -47,15 +47,15 @@ async function main(): Promise<void> {
       options.mode === 'full' &&
       !options.profile &&
       ALL_SYSTEMS.every((name) => options.systems.includes(name));
-    await writeReports(results, published);
-    log(`results: bench/results/${runId}.json and .md${published ? ', bench/RESULTS.md' : ''}`);
+    const dir = relative(ROOT, await writeReports(results, published));
+    log(`results: ${dir}/${runId}.json and .md${published ? ', bench/RESULTS.md' : ''}`);
   } finally {
     await postgres.stop();
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-const profileDir = (runId: string) => join(RESULTS, 'profiles', runId);
+const profileDir = (runId: string) => join(RESULTS, 'local', 'profiles', runId);
 
 async function summarizeProfiles(dir: string): Promise<RunResults['profiles']> {
   const files = (await readdir(dir)).filter((file) => file.endsWith('.cpuprofile'));
