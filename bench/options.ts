@@ -40,7 +40,7 @@ const QUICK: typeof FULL = {
   producerWorkers: 2,
 };
 
-const ALL_SYSTEMS = ['notifier', 'baseline', 'nchan'];
+export const ALL_SYSTEMS = ['notifier', 'notifier-2w', 'baseline', 'nchan'];
 
 /**
  * `--quick`, `--profile` (V8 CPU profiles of the service, notifier only), `--no-build`,

@@ -1,3 +1,4 @@
+import type { RuntimeBreakdown } from './report/metrics-breakdown';
 import type { HotSpot } from './report/profile-summary';
 import type { LatencyResult, MemoryResult } from './scenarios/latency';
 import type { StormResult } from './scenarios/storm';
@@ -9,6 +10,8 @@ export interface SystemResults {
   latency?: LatencyResult;
   throughput?: ThroughputResult;
   storm?: StormResult;
+  /** Where the time went inside the service during each scenario's load, from its /metrics. */
+  breakdown?: Record<string, RuntimeBreakdown>;
   /** Why a scenario (or the whole system) did not run or failed. */
   errors: string[];
 }

@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { freePort } from '../test/support/notifier-process';
 import type { Phase } from './load/protocol';
-import { parseOptions, BenchOptions } from './options';
+import { ALL_SYSTEMS, parseOptions, BenchOptions } from './options';
 import { BenchPostgres, query, startBenchPostgres } from './postgres';
+import { runtimeBreakdown } from './report/metrics-breakdown';
 import { summarizeProfile } from './report/profile-summary';
 import { writeReports } from './report/write-reports';
 import type { RunResults, SystemResults } from './run-results';
@@ -42,16 +43,19 @@ async function main(): Promise<void> {
       if (system) results.systems[name] = await benchSystem(system, options);
     }
     if (options.profile) results.profiles = await summarizeProfiles(profileDir(runId));
-    const published = options.mode === 'full' && !options.profile && options.systems.length === 3;
-    await writeReports(results, published);
-    log(`results: bench/results/${runId}.json and .md${published ? ', bench/RESULTS.md' : ''}`);
+    const published =
+      options.mode === 'full' &&
+      !options.profile &&
+      ALL_SYSTEMS.every((name) => options.systems.includes(name));
+    const dir = relative(ROOT, await writeReports(results, published));
+    log(`results: ${dir}/${runId}.json and .md${published ? ', bench/RESULTS.md' : ''}`);
   } finally {
     await postgres.stop();
     await rm(workDir, { recursive: true, force: true });
   }
 }
 
-const profileDir = (runId: string) => join(RESULTS, 'profiles', runId);
+const profileDir = (runId: string) => join(RESULTS, 'local', 'profiles', runId);
 
 async function summarizeProfiles(dir: string): Promise<RunResults['profiles']> {
   const files = (await readdir(dir)).filter((file) => file.endsWith('.cpuprofile'));
@@ -76,6 +80,7 @@ async function createSystem(
   if (name === 'notifier') {
     return new NotifierSystem(port, postgres, options.profile ? profileDir(runId) : undefined);
   }
+  if (name === 'notifier-2w') return new NotifierSystem(port, postgres, undefined, 2);
   if (name === 'baseline') return new BaselineSystem(port, postgres, join(workDir, 'baseline'));
   const missing = ensureNchanInstalled(log);
   if (missing) {
@@ -91,11 +96,13 @@ async function createSystem(
 async function benchSystem(system: SystemUnderTest, options: BenchOptions): Promise<SystemResults> {
   const results: SystemResults = { version: await system.version(), errors: [] };
   let phase = 0;
+  let metricsAtLoadStart: string | undefined;
   const context: ScenarioContext = {
     system,
     options,
     log: (line) => log(`${system.name}: ${line}`),
     nextPhase: (users, total): Phase => ({ phase: ++phase, users, total }),
+    markLoadStart: async () => void (metricsAtLoadStart = await system.metricsText?.()),
   };
   const scenarios: [string, () => Promise<void>][] = [
     ['latency', async () => void Object.assign(results, await runLatency(context))],
@@ -105,8 +112,16 @@ async function benchSystem(system: SystemUnderTest, options: BenchOptions): Prom
   for (const [name, run] of scenarios) {
     log(`${system.name}: starting for the ${name} scenario`);
     try {
+      metricsAtLoadStart = undefined;
       await system.start(name);
       await run();
+      const metricsAtEnd = await system.metricsText?.();
+      if (metricsAtLoadStart !== undefined && metricsAtEnd !== undefined) {
+        results.breakdown = {
+          ...results.breakdown,
+          [name]: runtimeBreakdown(metricsAtLoadStart, metricsAtEnd),
+        };
+      }
     } catch (error) {
       log(`${system.name}: ${name} FAILED: ${(error as Error).message}`);
       results.errors.push(`${name}: ${(error as Error).message}`);

@@ -1,7 +1,10 @@
 import type { RunResults, SystemResults } from '../run-results';
+import type { Quantiles } from './metrics-breakdown';
 
 const OURS = 'notifier';
 const PEERS = ['nchan', 'baseline'];
+/** Our other configurations: shown next to ours, compared with nobody. */
+const VARIANTS = ['notifier-2w'];
 
 type Metric = {
   label: string;
@@ -33,8 +36,8 @@ const METRICS: Metric[] = [
 
 /** RESULTS.md: one table of every figure, ours next to each peer with the ratio. */
 export function resultsMarkdown(results: RunResults, charts: string[], chartDir: string): string {
-  const systems = [OURS, ...PEERS].filter((name) => results.systems[name]);
-  const peers = systems.filter((name) => name !== OURS);
+  const systems = [OURS, ...VARIANTS, ...PEERS].filter((name) => results.systems[name]);
+  const peers = PEERS.filter((name) => results.systems[name]);
   const header = ['scenario', ...systems, ...peers.map((peer) => `${OURS} / ${peer}`)];
   const rows = METRICS.map((metric) => {
     const values = systems.map((name) => {
@@ -59,6 +62,8 @@ export function resultsMarkdown(results: RunResults, charts: string[], chartDir:
     table(header, rows),
     '',
     scenarioNotes(results),
+    '',
+    timeBreakdown(results),
     '',
     throughputSteps(results),
     '',
@@ -115,6 +120,68 @@ function scenarioNotes(results: RunResults): string {
     .filter(Boolean)
     .join('\n');
 }
+
+/**
+ * Where a notification's time goes, per scenario: the service's histograms over the load
+ * (created_at is the producer transaction's start, so "ingest" includes its commit), the
+ * harness's end-to-end figure, and what holds the event loop back. Differences of medians are
+ * estimates, marked ≈.
+ */
+function timeBreakdown(results: RunResults): string {
+  const pair = (q?: Quantiles) => (q ? `${q.p50Ms} / ${q.p99Ms}` : '–');
+  const rows = Object.entries(results.systems).flatMap(([name, s]) =>
+    Object.entries(s.breakdown ?? {}).map(([scenario, b]) => {
+      const endToEnd = scenario === 'latency' ? s.latency : undefined;
+      const storedToWritten =
+        b.createdToWritten && b.ingest
+          ? `≈ ${diff(b.createdToWritten.p50Ms, b.ingest.p50Ms)}`
+          : '–';
+      const writtenToClient =
+        endToEnd && b.createdToWritten
+          ? `≈ ${diff(endToEnd.p50Ms, b.createdToWritten.p50Ms)}`
+          : '–';
+      const gc = Object.entries(b.gc)
+        .map(([kind, { count, totalMs }]) => `${kind} ${count} (${totalMs} ms)`)
+        .join(', ');
+      return [
+        `${name}: ${scenario}`,
+        endToEnd ? `${endToEnd.p50Ms} / ${endToEnd.p99Ms}` : '–',
+        pair(b.ingest),
+        storedToWritten,
+        pair(b.dispatchPerBatch),
+        writtenToClient,
+        `${b.eventLoopDelayMs.p50} / ${b.eventLoopDelayMs.p99} / ${b.eventLoopDelayMs.max}`,
+        gc || '–',
+      ];
+    }),
+  );
+  if (!rows.length) return '';
+  return [
+    '## Where the time goes',
+    '',
+    'Milliseconds, p50 / p99. Ingest: created_at → appended to the log (`notifier_ingest_lag_seconds`). ' +
+      'Stored → written: `notifier_delivery_latency_seconds` less ingest, by medians. Read → written: ' +
+      'one live batch, from the log read to the last stream write (`notifier_dispatch_seconds`; – while ' +
+      'the hub does not report it). Written → client: the harness’s end-to-end median less created_at → ' +
+      'written. Event loop: delay p50 / p99 / max over the load. GC: pauses by kind over the load.',
+    '',
+    table(
+      [
+        'system: scenario',
+        'commit → client (harness)',
+        'ingest',
+        'stored → written',
+        'read → written, per batch',
+        'written → client',
+        'event-loop delay',
+        'GC pauses',
+      ],
+      rows,
+    ),
+  ].join('\n');
+}
+
+const diff = (a: number, b: number) => Math.round((a - b) * 1000) / 1000;
 
 function throughputSteps(results: RunResults): string {
   const rows = Object.entries(results.systems).flatMap(([name, s]) =>

@@ -1,27 +1,57 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { format, resolveConfig } from 'prettier';
 import type { RunResults } from '../run-results';
 import { renderCharts } from './charts';
+import { historyRow, historyRows, historySection } from './history';
 import { resultsMarkdown } from './markdown';
 
 const BENCH = resolve(__dirname, '..');
 const RESULTS = resolve(BENCH, 'results');
+/** Runs that are not published (quick, profiled, some systems only): kept out of git. */
+const LOCAL_RESULTS = resolve(RESULTS, 'local');
 
 /**
- * bench/results/<run>.json, .md and charts for every run; a full run of all three systems
- * without profiling also becomes bench/RESULTS.md, the published figures.
+ * <run>.json, .md and charts for every run, in bench/results/local/ (git-ignored). A full run
+ * of every system without profiling is published instead: its files replace the previous
+ * run's in bench/results/, which keeps only the latest, and it becomes bench/RESULTS.md, whose
+ * history table gains the previous run's headline row.
  */
-export async function writeReports(results: RunResults, published: boolean): Promise<void> {
-  await writeFile(
-    resolve(RESULTS, `${results.runId}.json`),
-    `${JSON.stringify(results, null, 2)}\n`,
-  );
-  const charts = await renderCharts(results, RESULTS);
-  await writeFile(resolve(RESULTS, `${results.runId}.md`), resultsMarkdown(results, charts, ''));
-  if (!published) return;
-  // Formatted the way `npx prettier --check` wants it, since this file is committed.
+export async function writeReports(results: RunResults, published: boolean): Promise<string> {
+  const dir = published ? RESULTS : LOCAL_RESULTS;
+  await mkdir(dir, { recursive: true });
+  const previous = published ? await publishedRuns() : [];
+  await writeFile(resolve(dir, `${results.runId}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  const charts = await renderCharts(results, dir);
+  await writeFile(resolve(dir, `${results.runId}.md`), resultsMarkdown(results, charts, ''));
+  if (!published) return dir;
+
   const file = resolve(BENCH, 'RESULTS.md');
+  const earlier = historyRows(await readFile(file, 'utf8').catch(() => ''));
+  const newRows = previous.map(historyRow).filter((row) => !earlier.includes(row));
+  const markdown = `${resultsMarkdown(results, charts, 'results/')}\n${historySection([...newRows, ...earlier])}`;
+  // Formatted the way `npx prettier --check` wants it, since this file is committed.
   const options = { ...(await resolveConfig(file)), parser: 'markdown' };
-  await writeFile(file, await format(resultsMarkdown(results, charts, 'results/'), options));
+  await writeFile(file, await format(markdown, options));
+  for (const run of previous) await removeRunFiles(run.runId);
+  return dir;
+}
+
+/** The runs whose files are in bench/results/ now, newest first. */
+async function publishedRuns(): Promise<RunResults[]> {
+  const files = (await readdir(RESULTS))
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .reverse();
+  return Promise.all(
+    files.map(
+      async (name) => JSON.parse(await readFile(resolve(RESULTS, name), 'utf8')) as RunResults,
+    ),
+  );
+}
+
+async function removeRunFiles(runId: string): Promise<void> {
+  for (const name of await readdir(RESULTS)) {
+    if (name.startsWith(runId)) await rm(resolve(RESULTS, name));
+  }
 }

@@ -9,6 +9,8 @@ export interface ScenarioContext {
   options: BenchOptions;
   log: (line: string) => void;
   nextPhase: (users: number, total: number) => Phase;
+  /** Where the scenario's measured load begins: the service's metrics are read from here on. */
+  markLoadStart: () => Promise<void>;
 }
 
 export function streamSpecs(

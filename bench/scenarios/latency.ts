@@ -46,6 +46,7 @@ export async function runLatency(
     log(`memory: ${beforeKiB} KiB → ${afterKiB} KiB (${memory.kibPerConnection} KiB/stream)`);
 
     const phase = context.nextPhase(users, rate * durationS);
+    await context.markLoadStart();
     await load.startPhase(phase);
     log(`producing ${phase.total} notifications at ${rate}/s for ${durationS} s…`);
     const produced = await load.produce({

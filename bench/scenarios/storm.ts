@@ -58,6 +58,7 @@ export async function runStorm(context: ScenarioContext): Promise<StormResult> {
     await system.settled();
     await sleep(500);
 
+    await context.markLoadStart();
     const statementsBefore = await system.sqlStatements();
     log(`storm: ${clients} clients reconnect at once with Last-Event-ID…`);
     const dropsBefore = await listenDrops();

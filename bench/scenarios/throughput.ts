@@ -38,6 +38,7 @@ export async function runThroughput(context: ScenarioContext): Promise<Throughpu
   return withLoad(options, async (load) => {
     assertOpened(await load.open(system.port, streamSpecs(system, 'tp-u', users, users)));
     await sleep(1_000);
+    await context.markLoadStart();
     const steps: ThroughputStep[] = [];
     for (const rate of rates) {
       const phase = context.nextPhase(users, rate * stepS);

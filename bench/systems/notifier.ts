@@ -1,22 +1,29 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { get } from 'node:http';
 import { resolve } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
 import type { BenchPostgres, StatementCalls } from '../postgres';
 import { query } from '../postgres';
-import { rssKiB, stopChild, waitForHttp } from './processes';
+import { rssKiB, stopChild, treePssKiB, waitForHttp } from './processes';
 import type { SystemUnderTest } from './system';
 
 const ROOT = resolve(__dirname, '../..');
 const MAIN = resolve(ROOT, 'dist/apps/notifier/src/main.js');
 const DATABASE = 'notifier_bench';
 
-/** The built service (`npm run build`), one process, as production runs it. */
+/**
+ * The built service (`npm run build`), as production runs it: one process, or a cluster
+ * primary with `workers` worker processes on the port (NOTIFIER_WORKERS).
+ */
 export class NotifierSystem implements SystemUnderTest {
-  readonly name = 'notifier';
+  readonly name: string;
+  /** Only a single process: with workers, each scrape would reach one of them at random. */
+  readonly metricsText?: () => Promise<string>;
   private child?: ChildProcess;
   private url = '';
   private readonly secret = randomBytes(32).toString('hex');
+  private readonly adminToken = randomBytes(16).toString('hex');
   private readonly jwt = new JwtService({ secret: this.secret });
   private readonly tokens = new Map<string, string>();
 
@@ -25,7 +32,11 @@ export class NotifierSystem implements SystemUnderTest {
     private readonly postgres: BenchPostgres,
     /** When set, the service writes a V8 CPU profile there on exit. */
     private readonly profileDir?: string,
-  ) {}
+    private readonly workers = 1,
+  ) {
+    this.name = workers === 1 ? 'notifier' : `notifier-${workers}w`;
+    if (workers === 1) this.metricsText = () => this.scrapeMetrics();
+  }
 
   async start(scenario: string): Promise<void> {
     this.url = await this.postgres.database(DATABASE);
@@ -42,7 +53,8 @@ export class NotifierSystem implements SystemUnderTest {
         PATH: process.env.PATH,
         NODE_ENV: 'production',
         JWT_SECRET: this.secret,
-        ADMIN_TOKEN: randomBytes(16).toString('hex'),
+        ADMIN_TOKEN: this.adminToken,
+        NOTIFIER_WORKERS: String(this.workers),
         DATABASE_URL: this.url,
         PORT: String(this.port),
         HOST: '127.0.0.1',
@@ -51,6 +63,34 @@ export class NotifierSystem implements SystemUnderTest {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     await waitForHttp(this.port, '/health');
+    if (this.workers > 1) await this.waitForEveryWorker();
+  }
+
+  /** Every worker answers: new connections reach as many instance ids as there are workers. */
+  private async waitForEveryWorker(): Promise<void> {
+    const seen = new Set<string>();
+    for (let attempt = 0; seen.size < this.workers; attempt++) {
+      if (attempt > 600) throw new Error(`only ${seen.size} of ${this.workers} workers answered`);
+      seen.add(await this.instanceIdOnNewConnection());
+    }
+  }
+
+  private instanceIdOnNewConnection(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const headers = { Authorization: `Bearer ${this.adminToken}` };
+      const request = get(
+        { host: '127.0.0.1', port: this.port, path: '/admin/stats', agent: false, headers },
+        (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (body += chunk));
+          response.on('end', () =>
+            resolve((JSON.parse(body) as { instanceId: string }).instanceId),
+          );
+        },
+      );
+      request.on('error', reject);
+    });
   }
 
   async stop(): Promise<void> {
@@ -70,8 +110,14 @@ export class NotifierSystem implements SystemUnderTest {
     return { kind: 'sql' as const, url: this.url, insert: 'notifier' as const };
   }
 
+  private async scrapeMetrics(): Promise<string> {
+    const response = await fetch(`http://127.0.0.1:${this.port}/metrics`);
+    if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+    return response.text();
+  }
+
   memoryKiB(): Promise<number> {
-    return rssKiB(this.child!.pid!);
+    return this.workers === 1 ? rssKiB(this.child!.pid!) : treePssKiB(this.child!.pid!);
   }
 
   /** The outbox is empty: the ingester has moved every row into the log. */

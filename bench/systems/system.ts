@@ -17,6 +17,8 @@ export interface SystemUnderTest {
   settled(): Promise<void>;
   /** Calls of each SQL statement the system ran so far; undefined when it uses no SQL. */
   sqlStatements(): Promise<StatementCalls | undefined>;
+  /** Its Prometheus /metrics text, when it has one that says where the time goes. */
+  metricsText?(): Promise<string>;
   /** Software versions worth printing next to its figures. */
   version(): Promise<string>;
 }
