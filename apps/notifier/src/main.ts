@@ -1,3 +1,4 @@
+import './tracing/start-tracing';
 import 'reflect-metadata';
 import { resolve } from 'node:path';
 import { JwtService } from '@nestjs/jwt';

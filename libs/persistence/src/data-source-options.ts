@@ -3,6 +3,7 @@ import { CreateNotifierSchema1763750000000 } from '../../../migrations/176375000
 import { CreateRetentionWatermark1763800000000 } from '../../../migrations/1763800000000-CreateRetentionWatermark';
 import { CreateTableWatches1763850000000 } from '../../../migrations/1763850000000-CreateTableWatches';
 import { CreateDrainOutboxFunction1763900000000 } from '../../../migrations/1763900000000-CreateDrainOutboxFunction';
+import { AddTraceparent1764300000000 } from '../../../migrations/1764300000000-AddTraceparent';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { OutboxEntryEntity } from './entities/outbox-entry.entity';
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   CreateRetentionWatermark1763800000000,
   CreateTableWatches1763850000000,
   CreateDrainOutboxFunction1763900000000,
+  AddTraceparent1764300000000,
 ];
 
 export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {

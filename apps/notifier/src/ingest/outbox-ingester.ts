@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { ChangeFeed, SingleFlight } from '@app/change-feed';
 import { NotificationRepository } from '@app/persistence';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
+import { traceIngestBatch } from '../tracing/notifier-tracer';
 import { IngestLeadership } from './ingest-leadership';
 
 export const OUTBOX_CHANNEL = 'notification_outbox';
@@ -51,7 +52,9 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
   private async drain(): Promise<void> {
     let moved: number;
     do {
-      const { count, lagSeconds } = await this.log.appendFromOutbox(BATCH);
+      const { count, lagSeconds } = await traceIngestBatch((traced) =>
+        this.log.appendFromOutbox(BATCH, traced),
+      );
       this.metrics.ingested.inc(count);
       for (const lag of lagSeconds) this.metrics.ingestLag.observe(lag);
       moved = count;

@@ -10,6 +10,7 @@ import { NotifierConfig } from '@app/config';
 import { LogRow, NotificationRepository } from '@app/persistence';
 import { encodeComment, encodeEvent, encodeRetry, SSE_HEADERS } from '@app/sse';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
+import { traceDeliveryBatch } from '../tracing/notifier-tracer';
 import { toLogEvent } from './notification-frame';
 import { EndReason, StreamConnection } from './stream-connection';
 
@@ -137,7 +138,7 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     let rows: LogRow[];
     do {
       rows = await this.log.findAfter(this.dispatchedUpTo, LIVE_PAGE);
-      for (const row of rows) this.dispatch(row);
+      traceDeliveryBatch(rows, () => rows.forEach((row) => this.dispatch(row)));
     } while (rows.length === LIVE_PAGE);
   }
 
