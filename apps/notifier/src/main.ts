@@ -1,3 +1,4 @@
+import './tracing/start-tracing';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { resolve } from 'node:path';

@@ -7,6 +7,7 @@ import { ByteBoundedPagesAndReadStateRows1764000000000 } from '../../../migratio
 import { WakeIngesterFromWal1764100000000 } from '../../../migrations/1764100000000-WakeIngesterFromWal';
 import { RefuseWatchingOwnTables1764200000000 } from '../../../migrations/1764200000000-RefuseWatchingOwnTables';
 import { PinFunctionSearchPath1764210000000 } from '../../../migrations/1764210000000-PinFunctionSearchPath';
+import { AddTraceparent1764300000000 } from '../../../migrations/1764300000000-AddTraceparent';
 import { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from './connection-settings';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
 import { NotificationEntity } from './entities/notification.entity';
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   WakeIngesterFromWal1764100000000,
   RefuseWatchingOwnTables1764200000000,
   PinFunctionSearchPath1764210000000,
+  AddTraceparent1764300000000,
 ];
 
 export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {

@@ -9,6 +9,7 @@ import { ChangeFeed, OUTBOX_CHANNEL, OutboxWalWakeup, SingleFlight } from '@app/
 import { NotifierConfig, OutboxWakeMode } from '@app/config';
 import { DATABASE_URL, NotificationRepository } from '@app/persistence';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
+import { traceIngestBatch } from '../tracing/notifier-tracer';
 import { IngestLeadership } from './ingest-leadership';
 import { chooseOutboxWake } from './outbox-wake-mode';
 import { OutboxWakeRepository } from './outbox-wake.repository';
@@ -121,7 +122,9 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
     let moved: number;
     let total = 0;
     do {
-      const { count, lagSeconds } = await this.log.appendFromOutbox(BATCH);
+      const { count, lagSeconds } = await traceIngestBatch((traced) =>
+        this.log.appendFromOutbox(BATCH, traced),
+      );
       this.metrics.ingested.inc(count);
       for (const lag of lagSeconds) this.metrics.ingestLag.observe(lag);
       moved = count;

@@ -8,6 +8,7 @@ import { ChangeFeed, SingleFlight } from '@app/change-feed';
 import { NotifierConfig } from '@app/config';
 import { CHANNELS, LogRow, NotificationRepository, PageLimits } from '@app/persistence';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
+import { traceDeliveryBatch } from '../tracing/notifier-tracer';
 import { LogReplay } from './log-replay';
 import { LogEvent, toLogEvent } from './notification-frame';
 import { EndReason, StreamConnection, StreamObserver, StreamSettings } from './stream-connection';
@@ -165,7 +166,7 @@ export class StreamHub
     while (this.dispatchedUpTo !== undefined) {
       if (this.connectionCount === 0 && (await this.skipToNewest())) return;
       const page = await this.log.pageAfter(this.dispatchedUpTo, this.livePage);
-      for (const row of page.rows) this.dispatch(row);
+      traceDeliveryBatch(page.rows, () => page.rows.forEach((row) => this.dispatch(row)));
       if (page.complete) return;
     }
   }

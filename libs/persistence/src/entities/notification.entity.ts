@@ -1,7 +1,9 @@
-import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { W3C_TRACEPARENT } from './traceparent';
 
 /** The log: written only by the ingester, so id order is commit order. */
 @Entity({ name: 'notifications' })
+@Check('notifications_traceparent_is_w3c_trace_context', `traceparent ~ '${W3C_TRACEPARENT}'`)
 @Index('notifications_user_id_id', ['userId', 'id'])
 @Index('notifications_unread_user_id_id', ['userId', 'id'], { where: 'read_at IS NULL' })
 export class NotificationEntity {
@@ -30,4 +32,8 @@ export class NotificationEntity {
 
   @Column({ name: 'read_at', type: 'timestamptz', nullable: true })
   readAt!: Date | null;
+
+  /** Carried over from the outbox row: the producer's W3C trace context, if any. */
+  @Column({ type: 'text', nullable: true })
+  traceparent!: string | null;
 }

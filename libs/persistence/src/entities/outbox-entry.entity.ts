@@ -1,4 +1,5 @@
 import { Check, Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { W3C_TRACEPARENT } from './traceparent';
 
 /** What producers insert, in their own transactions; drained into the log by the ingester. */
 @Entity({ name: 'notification_outbox' })
@@ -11,6 +12,7 @@ import { Check, Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
   `type ~ '^[A-Za-z0-9_.:-]{1,100}$'`,
 )
 @Check('outbox_payload_at_most_64_kib', `octet_length(payload::text) <= 65536`)
+@Check('outbox_traceparent_is_w3c_trace_context', `traceparent ~ '${W3C_TRACEPARENT}'`)
 export class OutboxEntryEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -26,4 +28,8 @@ export class OutboxEntryEntity {
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt!: Date;
+
+  /** The producer's W3C trace context, if it has one: the notifier's spans join its trace. */
+  @Column({ type: 'text', nullable: true })
+  traceparent!: string | null;
 }

@@ -12,6 +12,8 @@ export interface LogRow {
   payload: string;
   createdAt: string;
   readAt: string | null;
+  /** The producer's W3C trace context, for the delivery span (the log's queries always fill it). */
+  traceparent?: string | null;
 }
 
 /** A page is cut at whichever comes first; it always holds at least one row when one is due. */
@@ -50,8 +52,8 @@ function isComplete(rows: SizedRow[], limits: PageLimits): boolean {
   return fetched < limits.rows && rows.length === fetched;
 }
 
-function toLogRow({ id, userId, type, payload, createdAt, readAt }: LogRow): LogRow {
-  return { id, userId, type, payload, createdAt, readAt };
+function toLogRow({ id, userId, type, payload, createdAt, readAt, traceparent }: LogRow): LogRow {
+  return { id, userId, type, payload, createdAt, readAt, traceparent };
 }
 
 export interface AppendResult {
@@ -59,6 +61,10 @@ export interface AppendResult {
   lastId: string | null;
   /** For each appended row, seconds from its producer's INSERT to the append. */
   lagSeconds: number[];
+  /** The appended ids, in order: only when asked for (`traced`), else empty. */
+  ids: string[];
+  /** The distinct producer trace contexts among them: only when asked for, else empty. */
+  traceparents: string[];
 }
 
 export interface InboxQuery {
@@ -80,7 +86,7 @@ const iso = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const LOG_ROW = `notifications.id::text AS id, user_id AS "userId", type, payload::text AS payload,
-  ${iso('created_at')} AS "createdAt", ${iso('read_at')} AS "readAt"`;
+  ${iso('created_at')} AS "createdAt", ${iso('read_at')} AS "readAt", traceparent`;
 
 /** The notifications log: the only place that knows its SQL. */
 @Injectable()
@@ -93,13 +99,14 @@ export class NotificationRepository {
 
   /**
    * Moves the oldest outbox rows into the log, in one transaction under a transaction-level
-   * advisory lock (see the `notifier_drain_outbox` migration), so ids follow commit order.
+   * advisory lock (see the `notifier_drain_outbox` migrations), so ids follow commit order.
+   * `traced` also returns the ids and the producers' trace contexts, for the ingest span.
    */
-  async appendFromOutbox(limit: number): Promise<AppendResult> {
+  async appendFromOutbox(limit: number, traced = false): Promise<AppendResult> {
     const [result] = await this.db.query<AppendResult[]>(
-      `SELECT moved AS count, last_id::text AS "lastId", lag_seconds AS "lagSeconds"
-       FROM notifier_drain_outbox($1)`,
-      [limit],
+      `SELECT moved AS count, last_id::text AS "lastId", lag_seconds AS "lagSeconds", ids, traceparents
+       FROM notifier_drain_outbox($1, $2)`,
+      [limit, traced],
     );
     return result;
   }
