@@ -3,6 +3,8 @@ import { CreateNotifierSchema1763750000000 } from '../../../migrations/176375000
 import { CreateRetentionWatermark1763800000000 } from '../../../migrations/1763800000000-CreateRetentionWatermark';
 import { CreateTableWatches1763850000000 } from '../../../migrations/1763850000000-CreateTableWatches';
 import { CreateDrainOutboxFunction1763900000000 } from '../../../migrations/1763900000000-CreateDrainOutboxFunction';
+import { AddDeliveryReceipts1764400000000 } from '../../../migrations/1764400000000-AddDeliveryReceipts';
+import { CreatePushSubscriptions1764450000000 } from '../../../migrations/1764450000000-CreatePushSubscriptions';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { OutboxEntryEntity } from './entities/outbox-entry.entity';
@@ -14,6 +16,8 @@ export const MIGRATIONS = [
   CreateRetentionWatermark1763800000000,
   CreateTableWatches1763850000000,
   CreateDrainOutboxFunction1763900000000,
+  AddDeliveryReceipts1764400000000,
+  CreatePushSubscriptions1764450000000,
 ];
 
 export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {

@@ -10,6 +10,7 @@ import { NotifierConfig } from '@app/config';
 import { LogRow, NotificationRepository } from '@app/persistence';
 import { encodeComment, encodeEvent, encodeRetry, SSE_HEADERS } from '@app/sse';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
+import { DeliveryReceipts } from '../receipts/delivery-receipts';
 import { toLogEvent } from './notification-frame';
 import { EndReason, StreamConnection } from './stream-connection';
 
@@ -49,6 +50,7 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     private readonly config: NotifierConfig,
     private readonly log: NotificationRepository,
     private readonly metrics: NotifierMetrics,
+    private readonly receipts: DeliveryReceipts,
     feed: ChangeFeed,
   ) {
     feed.on(APPENDED_CHANNEL, (newestId) => this.onAppended(newestId));
@@ -137,15 +139,18 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
     let rows: LogRow[];
     do {
       rows = await this.log.findAfter(this.dispatchedUpTo, LIVE_PAGE);
-      for (const row of rows) this.dispatch(row);
+      const written: bigint[] = [];
+      for (const row of rows) if (this.dispatch(row)) written.push(BigInt(row.id));
+      this.receipts.record(written);
     } while (rows.length === LIVE_PAGE);
   }
 
-  private dispatch(row: LogRow): void {
+  /** Returns whether some stream was written the row. */
+  private dispatch(row: LogRow): boolean {
     const streams = this.byUser.get(row.userId);
+    let delivered = 0;
     if (streams) {
       const event = toLogEvent(row);
-      let delivered = 0;
       for (const stream of streams) {
         const delivery = stream.deliver(event);
         if (delivery === 'written') delivered++;
@@ -155,6 +160,7 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
       this.metrics.deliveryLatency.observe((Date.now() - Date.parse(row.createdAt)) / 1000);
     }
     this.dispatchedUpTo = BigInt(row.id);
+    return delivered > 0;
   }
 
   /** A stream that fell behind replays from the log once it drains; a stalled one is ended. */
@@ -175,11 +181,17 @@ export class StreamHub implements OnApplicationBootstrap, BeforeApplicationShutd
       const after = stream.cursor;
       const { rows, deletedUpTo } = await this.log.replayPage(stream.userId, after, REPLAY_PAGE);
       if (!(await this.skipTruncated(stream, after, deletedUpTo))) return;
-      for (const row of rows) {
-        if (BigInt(row.id) <= stream.cursor) continue;
-        if (!(await stream.replay(toLogEvent(row)))) return;
-        this.metrics.delivered.inc();
-        this.metrics.replayed.inc();
+      const written: bigint[] = [];
+      try {
+        for (const row of rows) {
+          if (BigInt(row.id) <= stream.cursor) continue;
+          if (!(await stream.replay(toLogEvent(row)))) return;
+          written.push(BigInt(row.id));
+          this.metrics.delivered.inc();
+          this.metrics.replayed.inc();
+        }
+      } finally {
+        this.receipts.record(written);
       }
       if (rows.length < REPLAY_PAGE && stream.finishReplay()) return;
     }

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ReceiptsModule } from '../receipts/receipts.module';
 import { ClosedStreams } from './closed-streams';
 import { EventsController } from './events.controller';
 import { ReadStateRelay } from './read-state-relay';
 import { StreamHub } from './stream-hub';
 
 @Module({
+  imports: [ReceiptsModule],
   controllers: [EventsController],
   providers: [StreamHub, ClosedStreams, ReadStateRelay],
   exports: [StreamHub, ClosedStreams],

@@ -12,6 +12,8 @@ export interface LogRow {
   payload: string;
   createdAt: string;
   readAt: string | null;
+  /** When a stream was first sent it, null until then. */
+  deliveredAt: string | null;
 }
 
 export interface ReplayPage {
@@ -49,7 +51,8 @@ const iso = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const LOG_ROW = `id::text AS id, user_id AS "userId", type, payload::text AS payload,
-  ${iso('created_at')} AS "createdAt", ${iso('read_at')} AS "readAt"`;
+  ${iso('created_at')} AS "createdAt", ${iso('read_at')} AS "readAt",
+  ${iso('delivered_at')} AS "deliveredAt"`;
 
 /** The notifications log: the only place that knows its SQL. */
 @Injectable()
@@ -101,15 +104,41 @@ export class NotificationRepository {
       deletedUpTo: BigInt(rows[0].deletedUpTo),
       rows: rows
         .filter((row) => row.position !== null)
-        .map(({ id, userId: owner, type, payload, createdAt, readAt }) => ({
+        .map(({ id, userId: owner, type, payload, createdAt, readAt, deliveredAt }) => ({
           id,
           userId: owner,
           type,
           payload,
           createdAt,
           readAt,
+          deliveredAt,
         })),
     };
+  }
+
+  /**
+   * Delivery receipts for a batch, in one statement: rows are locked in id order, so that
+   * instances recording overlapping batches at once wait for each other instead of deadlocking.
+   */
+  async markDelivered(ids: readonly bigint[]): Promise<number> {
+    const [, updated] = await this.db.query<[unknown, number]>(
+      `WITH batch AS (
+         SELECT id FROM notifications WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL
+         ORDER BY id FOR UPDATE
+       )
+       UPDATE notifications SET delivered_at = now()
+       FROM batch WHERE notifications.id = batch.id AND notifications.delivered_at IS NULL`,
+      [ids.map(String)],
+    );
+    return updated;
+  }
+
+  /** Rows as the stream sends them, by id, in id order. */
+  findLogRows(ids: readonly bigint[]): Promise<LogRow[]> {
+    return this.db.query(
+      `SELECT ${LOG_ROW} FROM notifications WHERE id = ANY($1::bigint[]) ORDER BY notifications.id`,
+      [ids.map(String)],
+    );
   }
 
   async latestId(): Promise<bigint> {
