@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { Environment } from './environment';
 import { JwtVerification, NotifierConfig } from './notifier-config';
+import { pushConfig } from './push-config';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -62,6 +63,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig
       maxConnectionsPerUser: vars.SSE_MAX_CONNECTIONS_PER_USER,
     },
     retentionDays: vars.RETENTION_DAYS,
+    push: pushConfig(vars, production, (message) => {
+      throw new ConfigError(message);
+    }),
     logLevel: vars.LOG_LEVEL,
   };
 }

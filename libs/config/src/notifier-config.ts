@@ -6,6 +6,26 @@ export interface JwtVerification {
   audience?: string;
 }
 
+export interface VapidKeys {
+  /** base64url, unpadded: an uncompressed P-256 point (65 bytes). */
+  publicKey: string;
+  /** base64url, unpadded: 32 bytes. */
+  privateKey: string;
+  /** mailto: or https: contact that push services may use. */
+  subject: string;
+}
+
+export interface PushConfig {
+  /** How long after its append an undelivered, unread notification waits before it is pushed. */
+  delayMs: number;
+  /** Lower-case host names that subscription endpoints may name; `*.` matches subdomains. */
+  endpointHosts: string[];
+  /** Undefined: Web Push is off (production without VAPID_* set). */
+  vapid: VapidKeys | undefined;
+  /** Made up for this run (outside production): subscriptions do not survive a restart. */
+  generatedVapidKeys: boolean;
+}
+
 /** Everything the service reads from its environment, validated once at start-up. */
 export class NotifierConfig {
   production!: boolean;
@@ -24,5 +44,6 @@ export class NotifierConfig {
     maxConnectionsPerUser: number;
   };
   retentionDays!: number;
+  push!: PushConfig;
   logLevel!: string;
 }
