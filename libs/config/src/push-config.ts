@@ -14,7 +14,8 @@ export const DEFAULT_PUSH_ENDPOINT_HOSTS = [
 
 /** Subject of the keys made up outside production; push services only use it to reach us. */
 const DEVELOPMENT_SUBJECT = 'mailto:notifier@localhost';
-const HOST_PATTERN = /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*$/;
+/** A host name, `*.` for any subdomain of it, and optionally a port (else only 443). */
+const HOST_PATTERN = /^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)*(:\d{1,5})?$/;
 
 type Fail = (message: string) => never;
 

@@ -15,6 +15,17 @@ export type {
 export { NotificationEntity } from './entities/notification.entity';
 export { OutboxRepository } from './repositories/outbox.repository';
 export type { OutboxBacklog } from './repositories/outbox.repository';
+export { PushDeliveryRepository } from './repositories/push-delivery.repository';
+export type {
+  ClaimResult,
+  ClaimSettings,
+  PushClaim,
+} from './repositories/push-delivery.repository';
+export { PushSubscriptionRepository } from './repositories/push-subscription.repository';
+export type {
+  NewPushSubscription,
+  PushSubscriptionRow,
+} from './repositories/push-subscription.repository';
 export { RetentionWatermarkRepository } from './repositories/retention-watermark.repository';
 export {
   UnknownTableError,

@@ -6,6 +6,8 @@ import { MigrationRunner } from './migration-runner';
 import { ClosedStreamRepository } from './repositories/closed-stream.repository';
 import { NotificationRepository } from './repositories/notification.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
+import { PushDeliveryRepository } from './repositories/push-delivery.repository';
+import { PushSubscriptionRepository } from './repositories/push-subscription.repository';
 import { RetentionWatermarkRepository } from './repositories/retention-watermark.repository';
 import { WatchRepository } from './repositories/watch.repository';
 
@@ -15,6 +17,8 @@ const REPOSITORIES = [
   ClosedStreamRepository,
   RetentionWatermarkRepository,
   WatchRepository,
+  PushSubscriptionRepository,
+  PushDeliveryRepository,
 ];
 
 /** The pool, the migrations (run at start-up) and one repository per table. */

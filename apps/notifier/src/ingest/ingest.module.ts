@@ -2,5 +2,8 @@ import { Module } from '@nestjs/common';
 import { IngestLeadership } from './ingest-leadership';
 import { OutboxIngester } from './outbox-ingester';
 
-@Module({ providers: [IngestLeadership, OutboxIngester], exports: [OutboxIngester] })
+@Module({
+  providers: [IngestLeadership, OutboxIngester],
+  exports: [OutboxIngester, IngestLeadership],
+})
 export class IngestModule {}
