@@ -114,6 +114,24 @@ describe('delivery receipts: deliveredAt', () => {
     expect([...markDelivered.mock.calls[0][0]].sort()).toEqual(ids);
   });
 
+  it('is not held up by the push worker claiming the same notification', async () => {
+    const user = uniqueUser();
+    await producer.notify(user);
+    const [id] = await producer.waitForLogIds(user, 1);
+    // What the claim's INSERT into push_deliveries takes on the row, through its foreign key.
+    const claim = await producer.pool.connect();
+    try {
+      await claim.query('BEGIN');
+      await claim.query('SELECT 1 FROM notifications WHERE id = $1 FOR KEY SHARE', [id]);
+      const receipt = notifier.app.get(NotificationRepository).markDelivered([BigInt(id)]);
+      const outcome = await Promise.race([receipt, sleep(2000).then(() => 'still waiting')]);
+      expect(outcome).toBe(1);
+    } finally {
+      await claim.query('ROLLBACK');
+      claim.release();
+    }
+  });
+
   it('costs one statement per live batch, not one per notification', async () => {
     const user = uniqueUser();
     const recording = await stream(user);

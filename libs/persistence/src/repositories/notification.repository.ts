@@ -118,13 +118,15 @@ export class NotificationRepository {
 
   /**
    * Delivery receipts for a batch, in one statement: rows are locked in id order, so that
-   * instances recording overlapping batches at once wait for each other instead of deadlocking.
+   * instances recording overlapping batches at once wait for each other instead of deadlocking,
+   * and with NO KEY UPDATE, the lock an UPDATE of a non-key column takes, so that foreign keys
+   * to the row (push_deliveries) never make a receipt wait.
    */
   async markDelivered(ids: readonly bigint[]): Promise<number> {
     const [, updated] = await this.db.query<[unknown, number]>(
       `WITH batch AS (
          SELECT id FROM notifications WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL
-         ORDER BY id FOR UPDATE
+         ORDER BY id FOR NO KEY UPDATE
        )
        UPDATE notifications SET delivered_at = now()
        FROM batch WHERE notifications.id = batch.id AND notifications.delivered_at IS NULL`,
