@@ -216,6 +216,23 @@ describe('Web Push through a real (local) push service', () => {
     expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(3000);
   });
 
+  it('stops retrying a notification that is read before the next try', async () => {
+    const { user, browser } = await subscribedUser();
+    push.answer(browser, { status: 429, headers: { 'Retry-After': '3' } });
+    await producer.notify(user);
+    const [id] = await producer.waitForLogIds(user, 1);
+    await waitFor(() => push.pushesTo(browser).length === 1, 'the first try', 10_000);
+    expect(
+      (await call(follower(), 'POST', `/users/me/notifications/${id}/read`, user)).status,
+    ).toBe(204);
+    await waitForAsync(
+      async () => (await delivery(id))[0]?.state === 'failed',
+      'the retry to stop',
+    );
+    await sleep(SETTLE_MS);
+    expect(push.pushesTo(browser)).toHaveLength(1);
+  });
+
   it('does not follow a redirect: a 3xx is a failure, and nothing reaches the Location', async () => {
     const { user, browser } = await subscribedUser();
     const elsewhere = push.receiver();

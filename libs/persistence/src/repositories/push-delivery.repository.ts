@@ -63,6 +63,7 @@ export class PushDeliveryRepository {
     return this.db.transaction(async (db) => {
       await db.query(`SELECT pg_advisory_xact_lock($1, $2)`, [...PUSH_CLAIM_LOCK]);
       await this.expireUnanswered(db);
+      await this.dropOverdue(db);
       const retries = await this.claimRetries(db, settings);
       const scanned = await this.claimNew(db, {
         ...settings,
@@ -108,6 +109,18 @@ export class PushDeliveryRepository {
       `UPDATE push_deliveries
        SET state = 'failed', last_error = 'unanswered: the sender stopped while sending'
        WHERE state = 'sending' AND next_attempt_at <= now()`,
+    );
+  }
+
+  /** A retry is pointless once a stream was sent the notification or the user read it. */
+  private async dropOverdue(db: EntityManager): Promise<void> {
+    await db.query(
+      `UPDATE push_deliveries SET state = 'failed',
+         last_error = CASE WHEN n.read_at IS NOT NULL THEN 'read before the next try'
+                           ELSE 'delivered to a stream before the next try' END
+       FROM notifications n
+       WHERE push_deliveries.state = 'retry' AND n.id = push_deliveries.notification_id
+         AND (n.read_at IS NOT NULL OR n.delivered_at IS NOT NULL)`,
     );
   }
 
