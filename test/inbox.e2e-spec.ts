@@ -48,6 +48,7 @@ describe('inbox of the signed-in user', () => {
         payload: { n: 4 },
         createdAt: expect.stringMatching(/Z$/) as string,
         readAt: null,
+        deliveredAt: null,
       });
       expect(first.body.nextBefore).toBe(ids[3]);
 

@@ -87,6 +87,7 @@ describe('GET /users/me/events', () => {
         payload: { text: 'hi' },
         createdAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) as string,
         readAt: null,
+        deliveredAt: null,
       });
       expect(aliceStream.raw).toContain(
         `id: ${logId}\ndata: {"id":"${logId}","type":"chat.message",`,

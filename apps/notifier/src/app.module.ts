@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module';
 import { InboxModule } from './inbox/inbox.module';
 import { IngestModule } from './ingest/ingest.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PushModule } from './push/push.module';
 import { requestLogOptions } from './request-log';
 import { RetentionModule } from './retention/retention.module';
 import { StreamModule } from './stream/stream.module';
@@ -36,6 +37,7 @@ export class AppModule {
         AdminModule,
         RetentionModule,
         WatchesModule,
+        PushModule,
         WebModule.forRoot(config),
       ],
       providers: [

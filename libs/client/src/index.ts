@@ -10,5 +10,6 @@ export type {
   ResetNotice,
 } from './notification.js';
 export { NotifierClient } from './notifier-client.js';
+export { PushRegistration, PushUnavailableError, SERVICE_WORKER_URL } from './push-registration.js';
 export type { NotifierClientOptions } from './notifier-client.js';
 export type { EventSourceConstructor, StorageLike } from './runtime.js';

@@ -7,6 +7,8 @@ export interface Notification {
   createdAt: string;
   /** Null while unread. */
   readAt: string | null;
+  /** When a stream first carried it to one of the user's tabs; null until then. */
+  deliveredAt: string | null;
 }
 
 /** `event: read`: these ids, or everything up to `upTo` (read-all), were marked read. */

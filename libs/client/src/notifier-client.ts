@@ -11,6 +11,7 @@ import type {
   ResetNotice,
 } from './notification.js';
 import { NotificationStream } from './notification-stream.js';
+import { PushRegistration } from './push-registration.js';
 import {
   ChannelLike,
   EventSourceConstructor,
@@ -68,6 +69,7 @@ export class NotifierClient {
   private readonly channel?: ChannelLike;
   private readonly leader: TabLeader;
   private readonly stream: NotificationStream;
+  private readonly push: PushRegistration;
   /** The newest id shown; undefined until the inbox is loaded. */
   private lastDelivered?: string;
   private leading = false;
@@ -84,6 +86,7 @@ export class NotifierClient {
     const scope = `notifier:${scopeOf(options)}`;
 
     this.api = new InboxApi(baseUrl, options.token);
+    this.push = new PushRegistration(baseUrl, options.token);
     this.lastIds = new LastIdStore(storage, `${scope}:last-id`);
     this.pageSize = options.pageSize ?? 50;
     if (shared && platform.BroadcastChannel) this.channel = new platform.BroadcastChannel(scope);
@@ -155,6 +158,26 @@ export class NotifierClient {
       if (error instanceof InboxApiError && error.status === 401) this.stop('unauthorized');
       throw error;
     }
+  }
+
+  /**
+   * Web Push on this device: asks for notification permission, subscribes with the service's
+   * key through the page's service worker (`/sw.js`) and registers the subscription, so that
+   * notifications no open tab received show as system notifications. Throws a
+   * PushUnavailableError when the browser cannot, the user refuses or the service has it off.
+   */
+  enablePush(serviceWorkerUrl?: string): Promise<void> {
+    return this.push.enable(serviceWorkerUrl);
+  }
+
+  /** Stops Web Push on this device: unregisters and drops its subscription. */
+  disablePush(serviceWorkerUrl?: string): Promise<void> {
+    return this.push.disable(serviceWorkerUrl);
+  }
+
+  /** Whether this device has a push subscription. */
+  pushEnabled(serviceWorkerUrl?: string): Promise<boolean> {
+    return this.push.enabled(serviceWorkerUrl);
   }
 
   async markRead(id: string): Promise<void> {

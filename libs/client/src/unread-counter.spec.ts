@@ -1,6 +1,13 @@
 import { UnreadCounter } from './unread-counter.js';
 
-const unread = (id: string) => ({ id, type: 'message', payload: {}, createdAt: '', readAt: null });
+const unread = (id: string) => ({
+  id,
+  type: 'message',
+  payload: {},
+  createdAt: '',
+  readAt: null,
+  deliveredAt: null,
+});
 
 describe('UnreadCounter', () => {
   it('counts loaded and arriving unread notifications, minus those read', () => {

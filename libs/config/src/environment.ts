@@ -107,6 +107,30 @@ export class Environment {
   @Max(256)
   NOTIFIER_WORKERS: number = 1;
 
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  PUSH_DELAY_MS: number = 10_000;
+
+  @IsOptional()
+  @IsString()
+  PUSH_ENDPOINT_HOSTS?: string;
+
+  @IsOptional()
+  @IsString()
+  VAPID_PUBLIC_KEY?: string;
+
+  @IsOptional()
+  @IsString()
+  VAPID_PRIVATE_KEY?: string;
+
+  @IsOptional()
+  @Matches(/^(mailto:\S+@\S+|https:\/\/\S+)$/, {
+    message: 'VAPID_SUBJECT must be a mailto: address or an https: URL',
+  })
+  VAPID_SUBJECT?: string;
+
   @IsOptional()
   @IsIn(['production', 'development', 'test'])
   NODE_ENV?: string;

@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createECDH, generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from './load-config';
 
 const SECRETS = { JWT_SECRET: 'x'.repeat(32), ADMIN_TOKEN: 'y'.repeat(16) };
@@ -49,6 +49,10 @@ describe('loadConfig', () => {
     ['JWT_SECRET', 'short'],
     ['ADMIN_TOKEN', 'short'],
     ['OUTBOX_WAKE', 'listen'],
+    ['PUSH_DELAY_MS', 'soon'],
+    ['PUSH_DELAY_MS', '3600001'],
+    ['PUSH_ENDPOINT_HOSTS', 'https://fcm.googleapis.com'],
+    ['VAPID_SUBJECT', 'me@example.com'],
   ])('fails fast naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ ...SECRETS, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...SECRETS, [name]: value })).toThrow(name);
@@ -111,5 +115,89 @@ describe('loadConfig', () => {
       /JWT_PUBLIC_KEY/,
     );
     expect(() => loadConfig({ ...SECRETS, JWT_PUBLIC_KEY: broken })).toThrow(/only one of/);
+  });
+});
+
+describe('loadConfig: Web Push', () => {
+  const keys = () => {
+    const ecdh = createECDH('prime256v1');
+    ecdh.generateKeys();
+    return {
+      VAPID_PUBLIC_KEY: ecdh.getPublicKey('base64url', 'uncompressed'),
+      VAPID_PRIVATE_KEY: ecdh.getPrivateKey('base64url'),
+    };
+  };
+
+  it('defaults to a 10 s delay and the browser vendors’ push services', () => {
+    const { push } = loadConfig(SECRETS);
+    expect(push.delayMs).toBe(10000);
+    expect(push.endpointHosts).toEqual([
+      'fcm.googleapis.com',
+      '*.push.services.mozilla.com',
+      '*.notify.windows.com',
+      '*.push.apple.com',
+      'web.push.apple.com',
+    ]);
+  });
+
+  it('makes VAPID keys for the run outside production', () => {
+    const { push } = loadConfig(SECRETS);
+    expect(push.generatedVapidKeys).toBe(true);
+    expect(Buffer.from(push.vapid?.publicKey ?? '', 'base64url')).toHaveLength(65);
+    expect(loadConfig(SECRETS).push.vapid?.publicKey).not.toBe(push.vapid?.publicKey);
+  });
+
+  it('takes configured keys and lower-cased hosts', () => {
+    const configured = keys();
+    const { push } = loadConfig({
+      ...SECRETS,
+      ...configured,
+      VAPID_SUBJECT: 'mailto:ops@example.com',
+      PUSH_ENDPOINT_HOSTS: 'Push.Example.com, *.push.example.net',
+      PUSH_DELAY_MS: '0',
+    });
+    expect(push.vapid).toEqual({
+      publicKey: configured.VAPID_PUBLIC_KEY,
+      privateKey: configured.VAPID_PRIVATE_KEY,
+      subject: 'mailto:ops@example.com',
+    });
+    expect(push.generatedVapidKeys).toBe(false);
+    expect(push.endpointHosts).toEqual(['push.example.com', '*.push.example.net']);
+    expect(push.delayMs).toBe(0);
+  });
+
+  it('is off in production without VAPID_*, and needs all of it once any is set', () => {
+    const production = { ...SECRETS, NODE_ENV: 'production' };
+    expect(loadConfig(production).push.vapid).toBeUndefined();
+    expect(() => loadConfig({ ...production, ...keys() })).toThrow(/VAPID_SUBJECT/);
+    expect(
+      loadConfig({ ...production, ...keys(), VAPID_SUBJECT: 'https://example.com' }).push.vapid
+        ?.subject,
+    ).toBe('https://example.com');
+    expect(() => loadConfig({ ...production, VAPID_SUBJECT: 'https://example.com' })).toThrow(
+      /VAPID_PUBLIC_KEY/,
+    );
+  });
+
+  it('refuses keys that are not a P-256 pair, naming the variable', () => {
+    const { VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY } = keys();
+    const other = keys();
+    expect(() => loadConfig({ ...SECRETS, VAPID_PUBLIC_KEY })).toThrow(/VAPID_PRIVATE_KEY/);
+    expect(() => loadConfig({ ...SECRETS, VAPID_PRIVATE_KEY })).toThrow(/VAPID_PUBLIC_KEY/);
+    const offCurve = Buffer.from(VAPID_PUBLIC_KEY, 'base64url');
+    offCurve[64] ^= 1;
+    expect(() =>
+      loadConfig({
+        ...SECRETS,
+        VAPID_PUBLIC_KEY: offCurve.toString('base64url'),
+        VAPID_PRIVATE_KEY,
+      }),
+    ).toThrow(/VAPID_PUBLIC_KEY must be a P-256 public key/);
+    expect(() =>
+      loadConfig({ ...SECRETS, VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: 'c2hvcnQ' }),
+    ).toThrow(/VAPID_PRIVATE_KEY must be/);
+    expect(() =>
+      loadConfig({ ...SECRETS, VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: other.VAPID_PRIVATE_KEY }),
+    ).toThrow(/VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY/);
   });
 });

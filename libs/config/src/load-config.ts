@@ -3,6 +3,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { Environment } from './environment';
 import { JwtVerification, NotifierConfig } from './notifier-config';
+import { pushConfig } from './push-config';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -64,6 +65,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig
     shutdownDrainMs: vars.SHUTDOWN_DRAIN_MS,
     retentionDays: vars.RETENTION_DAYS,
     workers: vars.NOTIFIER_WORKERS,
+    push: pushConfig(vars, production, (message) => {
+      throw new ConfigError(message);
+    }),
     logLevel: vars.LOG_LEVEL,
     outboxWake: { mode: vars.OUTBOX_WAKE ?? 'wal', explicit: vars.OUTBOX_WAKE !== undefined },
   };

@@ -9,6 +9,25 @@ export interface JwtVerification {
 /** How the ingest leader learns of new outbox rows; see the README's "For operators". */
 export const OUTBOX_WAKE_MODES = ['wal', 'notify', 'poll'] as const;
 export type OutboxWakeMode = (typeof OUTBOX_WAKE_MODES)[number];
+export interface VapidKeys {
+  /** base64url, unpadded: an uncompressed P-256 point (65 bytes). */
+  publicKey: string;
+  /** base64url, unpadded: 32 bytes. */
+  privateKey: string;
+  /** mailto: or https: contact that push services may use. */
+  subject: string;
+}
+
+export interface PushConfig {
+  /** How long after its append an undelivered, unread notification waits before it is pushed. */
+  delayMs: number;
+  /** Lower-case host names that subscription endpoints may name; `*.` matches subdomains. */
+  endpointHosts: string[];
+  /** Undefined: Web Push is off (production without VAPID_* set). */
+  vapid: VapidKeys | undefined;
+  /** Made up for this run (outside production): subscriptions do not survive a restart. */
+  generatedVapidKeys: boolean;
+}
 
 /** Everything the service reads from its environment, validated once at start-up. */
 export class NotifierConfig {
@@ -32,6 +51,7 @@ export class NotifierConfig {
   retentionDays!: number;
   /** Worker processes sharing the port, each a whole instance; 1 runs no cluster primary. */
   workers!: number;
+  push!: PushConfig;
   logLevel!: string;
   /** `explicit`: OUTBOX_WAKE was set, so `wal` must not fall back to `notify`. */
   outboxWake!: { mode: OutboxWakeMode; explicit: boolean };

@@ -9,6 +9,8 @@ import { RefuseWatchingOwnTables1764200000000 } from '../../../migrations/176420
 import { PinFunctionSearchPath1764210000000 } from '../../../migrations/1764210000000-PinFunctionSearchPath';
 import { AddTraceparent1764300000000 } from '../../../migrations/1764300000000-AddTraceparent';
 import { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from './connection-settings';
+import { AddDeliveryReceipts1764400000000 } from '../../../migrations/1764400000000-AddDeliveryReceipts';
+import { CreatePushSubscriptions1764450000000 } from '../../../migrations/1764450000000-CreatePushSubscriptions';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { OutboxEntryEntity } from './entities/outbox-entry.entity';
@@ -25,6 +27,8 @@ export const MIGRATIONS = [
   RefuseWatchingOwnTables1764200000000,
   PinFunctionSearchPath1764210000000,
   AddTraceparent1764300000000,
+  AddDeliveryReceipts1764400000000,
+  CreatePushSubscriptions1764450000000,
 ];
 
 export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {

@@ -21,6 +21,17 @@ export { OutboxRepository } from './repositories/outbox.repository';
 export type { OutboxBacklog } from './repositories/outbox.repository';
 export { ReadStateChangeRepository } from './repositories/read-state-change.repository';
 export type { ReadStateChange } from './repositories/read-state-change.repository';
+export { PushDeliveryRepository } from './repositories/push-delivery.repository';
+export type {
+  ClaimResult,
+  ClaimSettings,
+  PushClaim,
+} from './repositories/push-delivery.repository';
+export { PushSubscriptionRepository } from './repositories/push-subscription.repository';
+export type {
+  NewPushSubscription,
+  PushSubscriptionRow,
+} from './repositories/push-subscription.repository';
 export { RetentionWatermarkRepository } from './repositories/retention-watermark.repository';
 export { WatchRepository } from './repositories/watch.repository';
 export type { Watch, WatchSettings } from './repositories/watch.repository';

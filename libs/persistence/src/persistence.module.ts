@@ -7,6 +7,8 @@ import { ClosedStreamRepository } from './repositories/closed-stream.repository'
 import { NotificationRepository } from './repositories/notification.repository';
 import { OutboxRepository } from './repositories/outbox.repository';
 import { ReadStateChangeRepository } from './repositories/read-state-change.repository';
+import { PushDeliveryRepository } from './repositories/push-delivery.repository';
+import { PushSubscriptionRepository } from './repositories/push-subscription.repository';
 import { RetentionWatermarkRepository } from './repositories/retention-watermark.repository';
 import { WatchRepository } from './repositories/watch.repository';
 
@@ -17,6 +19,8 @@ const REPOSITORIES = [
   RetentionWatermarkRepository,
   ReadStateChangeRepository,
   WatchRepository,
+  PushSubscriptionRepository,
+  PushDeliveryRepository,
 ];
 
 /** The pool, the migrations (run at start-up) and one repository per table. */

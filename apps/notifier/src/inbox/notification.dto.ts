@@ -18,6 +18,14 @@ export class NotificationDto {
   @ApiProperty({ type: String, nullable: true, example: null, description: 'null while unread' })
   readAt!: string | null;
 
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    example: '2026-11-21T10:00:00.130Z',
+    description: 'When a stream (a tab, on any instance) was first sent it; null until then',
+  })
+  deliveredAt!: string | null;
+
   static from(entity: NotificationEntity): NotificationDto {
     return {
       id: entity.id,
@@ -25,6 +33,7 @@ export class NotificationDto {
       payload: entity.payload,
       createdAt: entity.createdAt.toISOString(),
       readAt: entity.readAt?.toISOString() ?? null,
+      deliveredAt: entity.deliveredAt?.toISOString() ?? null,
     };
   }
 }

@@ -5,6 +5,6 @@ import { OutboxWakeRepository } from './outbox-wake.repository';
 
 @Module({
   providers: [IngestLeadership, OutboxIngester, OutboxWakeRepository],
-  exports: [OutboxIngester],
+  exports: [OutboxIngester, IngestLeadership],
 })
 export class IngestModule {}

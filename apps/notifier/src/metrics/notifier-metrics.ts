@@ -69,6 +69,31 @@ export class NotifierMetrics implements OnModuleDestroy {
   });
 
   private readonly runtime = new RuntimeMetrics(this.registry);
+  readonly pushesSent = new Counter({
+    name: 'notifier_pushes_sent_total',
+    help: 'Web Push messages a push service accepted',
+    registers: [this.registry],
+  });
+
+  readonly pushesFailed = new Counter({
+    name: 'notifier_pushes_failed_total',
+    help: 'Web Push attempts that a push service did not accept, by what happens next',
+    labelNames: ['next'] as const,
+    registers: [this.registry],
+  });
+
+  readonly pushSubscriptionsRemoved = new Counter({
+    name: 'notifier_push_subscriptions_removed_total',
+    help: 'Subscriptions deleted because their push service answered 404 or 410',
+    registers: [this.registry],
+  });
+
+  readonly pushLatency = new Histogram({
+    name: 'notifier_push_latency_seconds',
+    help: 'Time from the append to the log to the push service accepting the push',
+    buckets: [0.5, 1, 2.5, 5, 10, 15, 30, 60, 300, 900, 3600],
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'notifier_' });

@@ -31,7 +31,7 @@ import { StreamHub } from './stream-hub';
 
 const STREAM_DESCRIPTION = [
   'First `retry: <SSE_RETRY_MS>`; then one event per notification:',
-  '`id: <id>` + `data: {"id":"<id>","type":…,"payload":…,"createdAt":…,"readAt":null}`.',
+  '`id: <id>` + `data: {"id":"<id>","type":…,"payload":…,"createdAt":…,"readAt":null,"deliveredAt":…}`.',
   'With a resume point, every later notification of the user in id order, then live ones.',
   '`event: read` with `{"ids":[…]}` or `{"upTo":"<id>"}` when read state changes (no `id:`).',
   '`event: reset` with `{"reason":"history-truncated","oldestId":"…"}` when the resume point is',

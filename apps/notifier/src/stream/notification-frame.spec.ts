@@ -7,6 +7,7 @@ const row = {
   payload: '{"text": "line one\\nline two", "n": 1}',
   createdAt: '2026-11-21T10:00:00.123Z',
   readAt: null,
+  deliveredAt: null,
 };
 
 describe('notification frames', () => {
@@ -17,6 +18,7 @@ describe('notification frames', () => {
       payload: { text: 'line one\nline two', n: 1 },
       createdAt: '2026-11-21T10:00:00.123Z',
       readAt: null,
+      deliveredAt: null,
     });
   });
 

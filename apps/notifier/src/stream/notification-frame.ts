@@ -8,14 +8,14 @@ export interface LogEvent {
 }
 
 /**
- * `{"id","type","payload","createdAt","readAt"}`: the payload is spliced in as the JSON text
- * Postgres produced, so the live path never parses or re-serializes user data.
+ * `{"id","type","payload","createdAt","readAt","deliveredAt"}`: the payload is spliced in as the
+ * JSON text Postgres produced, so the live path never parses or re-serializes user data.
  */
 export function notificationJson(row: LogRow): string {
-  const readAt = row.readAt === null ? 'null' : JSON.stringify(row.readAt);
   return (
     `{"id":"${row.id}","type":${JSON.stringify(row.type)},"payload":${row.payload},` +
-    `"createdAt":${JSON.stringify(row.createdAt)},"readAt":${readAt}}`
+    `"createdAt":${JSON.stringify(row.createdAt)},"readAt":${JSON.stringify(row.readAt)},` +
+    `"deliveredAt":${JSON.stringify(row.deliveredAt)}}`
   );
 }
 

@@ -8,6 +8,7 @@ import { ChangeFeed, SingleFlight } from '@app/change-feed';
 import { NotifierConfig } from '@app/config';
 import { CHANNELS, LogRow, NotificationRepository, PageLimits } from '@app/persistence';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
+import { DeliveryReceipts } from '../receipts/delivery-receipts';
 import { traceDeliveryBatch } from '../tracing/notifier-tracer';
 import { LogReplay } from './log-replay';
 import { LogEvent, toLogEvent } from './notification-frame';
@@ -48,6 +49,7 @@ export class StreamHub
     private readonly log: NotificationRepository,
     private readonly replay: LogReplay,
     private readonly metrics: NotifierMetrics,
+    private readonly receipts: DeliveryReceipts,
     feed: ChangeFeed,
   ) {
     const { maxBufferBytes, heartbeatMs } = config.sse;
@@ -147,6 +149,7 @@ export class StreamHub
 
   sent(_stream: StreamConnection, events: readonly LogEvent[], replayed: boolean): void {
     if (events.length === 0) return;
+    this.receipts.record(events.map((event) => event.id));
     this.metrics.delivered.inc(events.length);
     if (replayed) this.metrics.replayed.inc(events.length);
   }
@@ -166,7 +169,9 @@ export class StreamHub
     while (this.dispatchedUpTo !== undefined) {
       if (this.connectionCount === 0 && (await this.skipToNewest())) return;
       const page = await this.log.pageAfter(this.dispatchedUpTo, this.livePage);
+      const readAt = performance.now();
       traceDeliveryBatch(page.rows, () => page.rows.forEach((row) => this.dispatch(row)));
+      if (page.rows.length > 0) this.metrics.observeDispatch((performance.now() - readAt) / 1000);
       if (page.complete) return;
     }
   }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ReceiptsModule } from '../receipts/receipts.module';
 import { ClosedStreams } from './closed-streams';
 import { EventsController } from './events.controller';
 import { LogReplay } from './log-replay';
@@ -6,6 +7,7 @@ import { ReadStateRelay } from './read-state-relay';
 import { StreamHub } from './stream-hub';
 
 @Module({
+  imports: [ReceiptsModule],
   controllers: [EventsController],
   providers: [StreamHub, LogReplay, ClosedStreams, ReadStateRelay],
   exports: [StreamHub, ClosedStreams],

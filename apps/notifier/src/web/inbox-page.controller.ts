@@ -25,6 +25,33 @@ export class InboxPageController {
     response.type('html').setHeader('Cache-Control', 'no-cache').send(page);
   }
 
+  /**
+   * The service worker that shows pushes, at the root so that its scope is the whole origin.
+   * Revalidated on every load, so a new version takes over at the next visit.
+   */
+  @Get('sw.js')
+  serviceWorker(@Res() response: Response): void {
+    response.sendFile(
+      resolve(WEB_ROOT, 'sw.js'),
+      {
+        headers: {
+          'Cache-Control': 'no-cache',
+          'Content-Type': 'text/javascript; charset=utf-8',
+          'Service-Worker-Allowed': '/',
+        },
+      },
+      (error) => {
+        if (error && !response.headersSent) {
+          response.status(404).json({
+            statusCode: 404,
+            error: 'Not Found',
+            message: 'The service worker is not built: run `npm run build:web`',
+          });
+        }
+      },
+    );
+  }
+
   @Get('web/*path')
   asset(@Param('path') path: string[] | string, @Res() response: Response): void {
     const file = resolve(WEB_ROOT, ...[path].flat());

@@ -36,4 +36,7 @@ export class NotificationEntity {
   /** Carried over from the outbox row: the producer's W3C trace context, if any. */
   @Column({ type: 'text', nullable: true })
   traceparent!: string | null;
+  /** When a stream was first sent it; null until then. */
+  @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
+  deliveredAt!: Date | null;
 }

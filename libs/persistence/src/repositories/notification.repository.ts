@@ -14,6 +14,8 @@ export interface LogRow {
   readAt: string | null;
   /** The producer's W3C trace context, for the delivery span (the log's queries always fill it). */
   traceparent?: string | null;
+  /** When a stream was first sent it, null until then. */
+  deliveredAt: string | null;
 }
 
 /** A page is cut at whichever comes first; it always holds at least one row when one is due. */
@@ -52,8 +54,9 @@ function isComplete(rows: SizedRow[], limits: PageLimits): boolean {
   return fetched < limits.rows && rows.length === fetched;
 }
 
-function toLogRow({ id, userId, type, payload, createdAt, readAt, traceparent }: LogRow): LogRow {
-  return { id, userId, type, payload, createdAt, readAt, traceparent };
+function toLogRow(row: LogRow): LogRow {
+  const { id, userId, type, payload, createdAt, readAt, deliveredAt, traceparent } = row;
+  return { id, userId, type, payload, createdAt, readAt, deliveredAt, traceparent };
 }
 
 export interface AppendResult {
@@ -86,7 +89,8 @@ const iso = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const LOG_ROW = `notifications.id::text AS id, user_id AS "userId", type, payload::text AS payload,
-  ${iso('created_at')} AS "createdAt", ${iso('read_at')} AS "readAt", traceparent`;
+  ${iso('created_at')} AS "createdAt", ${iso('read_at')} AS "readAt", traceparent,
+  ${iso('delivered_at')} AS "deliveredAt"`;
 
 /** The notifications log: the only place that knows its SQL. */
 @Injectable()
@@ -145,6 +149,33 @@ export class NotificationRepository {
       rows: page.map(toLogRow),
       complete: isComplete(page, limits),
     };
+  }
+
+  /**
+   * Delivery receipts for a batch, in one statement: rows are locked in id order, so that
+   * instances recording overlapping batches at once wait for each other instead of deadlocking,
+   * and with NO KEY UPDATE, the lock an UPDATE of a non-key column takes, so that foreign keys
+   * to the row (push_deliveries) never make a receipt wait.
+   */
+  async markDelivered(ids: readonly bigint[]): Promise<number> {
+    const [, updated] = await this.db.query<[unknown, number]>(
+      `WITH batch AS (
+         SELECT id FROM notifications WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL
+         ORDER BY id FOR NO KEY UPDATE
+       )
+       UPDATE notifications SET delivered_at = now()
+       FROM batch WHERE notifications.id = batch.id AND notifications.delivered_at IS NULL`,
+      [ids.map(String)],
+    );
+    return updated;
+  }
+
+  /** Rows as the stream sends them, by id, in id order. */
+  findLogRows(ids: readonly bigint[]): Promise<LogRow[]> {
+    return this.db.query(
+      `SELECT ${LOG_ROW} FROM notifications WHERE id = ANY($1::bigint[]) ORDER BY notifications.id`,
+      [ids.map(String)],
+    );
   }
 
   async latestId(): Promise<bigint> {

@@ -1,4 +1,12 @@
-import { ClosedReason, ConnectionStatus, InboxApiError, NotifierClient } from '@app/client';
+import {
+  ClosedReason,
+  ConnectionStatus,
+  InboxApiError,
+  NotifierClient,
+  PushRegistration,
+  PushUnavailableError,
+  SERVICE_WORKER_URL,
+} from '@app/client';
 import { NotificationList } from './notification-list.js';
 
 /** Shared by the user's tabs, so that a new tab is signed in (and follows the same stream). */
@@ -16,6 +24,8 @@ const unreadBadge = byId<HTMLElement>('unread-count');
 const closedNotice = byId<HTMLElement>('closed');
 const historyNotice = byId<HTMLElement>('history-truncated');
 const emptyNotice = byId<HTMLElement>('empty');
+const pushToggle = byId<HTMLButtonElement>('push-toggle');
+const pushMessage = byId<HTMLParagraphElement>('push-message');
 const list = new NotificationList(
   byId<HTMLOListElement>('notifications'),
   (id) => void markRead(id),
@@ -33,9 +43,14 @@ function main(): void {
     demoButton.hidden = false;
     demoButton.addEventListener('click', () => void useDemoToken());
   }
-  byId('sign-out').addEventListener('click', () => signOut());
+  byId('sign-out').addEventListener('click', () => void leave());
   byId('read-all').addEventListener('click', () => void client?.markAllRead().catch(report));
   setInterval(() => list.refreshTimes(), 30_000);
+  pushToggle.addEventListener('click', () => void togglePush());
+  // Registered on every visit, so that clicking a system notification finds its inbox.
+  if (PushRegistration.supported) {
+    navigator.serviceWorker.register(SERVICE_WORKER_URL).catch(report);
+  }
 
   const token = localStorage.getItem(TOKEN_KEY);
   if (token) void follow(token);
@@ -58,6 +73,7 @@ async function follow(token: string): Promise<void> {
   current.onUnreadCount(showUnread);
   current.onStatus(showStatus);
   showStatus(current.status);
+  void showPush(current);
   try {
     list.show(await current.start());
     emptyNotice.hidden = !list.isEmpty;
@@ -81,6 +97,38 @@ function showStatus(status: ConnectionStatus, reason?: ClosedReason): void {
   if (reason === 'stream-closed') closedNotice.hidden = false;
 }
 
+/** The "Enable notifications on this device" control, where the browser can do push. */
+async function showPush(current: NotifierClient): Promise<void> {
+  if (!PushRegistration.supported) return;
+  const enabled = await current.pushEnabled().catch(() => false);
+  if (current !== client) return;
+  pushToggle.hidden = false;
+  pushToggle.setAttribute('aria-pressed', String(enabled));
+  pushToggle.textContent = enabled
+    ? 'Turn off notifications on this device'
+    : 'Enable notifications on this device';
+}
+
+async function togglePush(): Promise<void> {
+  const current = client;
+  if (!current) return;
+  pushToggle.disabled = true;
+  pushMessage.hidden = true;
+  try {
+    if (pushToggle.getAttribute('aria-pressed') === 'true') await current.disablePush();
+    else await current.enablePush();
+  } catch (error) {
+    pushMessage.hidden = false;
+    pushMessage.textContent =
+      error instanceof PushUnavailableError
+        ? error.message
+        : `Notifications could not be changed: ${(error as Error).message}`;
+  } finally {
+    pushToggle.disabled = false;
+    await showPush(current);
+  }
+}
+
 function showUnread(count: number): void {
   unreadBadge.textContent = String(count);
   unreadBadge.hidden = count === 0;
@@ -100,6 +148,12 @@ async function useDemoToken(): Promise<void> {
   await follow(token);
 }
 
+/** Signing out also stops pushes to this device: they would be the previous user's. */
+async function leave(): Promise<void> {
+  await client?.disablePush().catch(report);
+  signOut();
+}
+
 function signOut(message = ''): void {
   client?.stop();
   client = undefined;
@@ -107,6 +161,8 @@ function signOut(message = ''): void {
   inboxSection.hidden = true;
   closedNotice.hidden = true;
   historyNotice.hidden = true;
+  pushToggle.hidden = true;
+  pushMessage.hidden = true;
   signInSection.hidden = false;
   signInMessage.textContent = message;
   connection.dataset.status = 'signed-out';

@@ -1,0 +1,68 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { NotifierConfig, VapidKeys } from '@app/config';
+import { PushSubscriptionRepository } from '@app/persistence';
+import { checkEndpoint, EndpointVerdict } from './push-endpoint-policy';
+import {
+  PushSubscriptionDto,
+  PushSubscriptionViewDto,
+  VapidPublicKeyDto,
+} from './push-subscription.dto';
+
+/** A user's subscriptions beyond this replace their oldest. */
+export const MAX_SUBSCRIPTIONS_PER_USER = 20;
+
+const ENDPOINT_PROBLEMS: Record<Exclude<EndpointVerdict, 'allowed'>, string> = {
+  'too-long': 'endpoint must be at most 1000 characters',
+  'not-a-url': 'endpoint must be a URL',
+  'not-https': 'endpoint must be an https: URL',
+  'host-not-allowed': 'endpoint must be on a push service host that PUSH_ENDPOINT_HOSTS allows',
+};
+
+@Injectable()
+export class PushSubscriptionsService {
+  private readonly vapid?: VapidKeys;
+
+  constructor(
+    private readonly config: NotifierConfig,
+    private readonly subscriptions: PushSubscriptionRepository,
+  ) {
+    this.vapid = config.push.vapid;
+  }
+
+  publicKey(): VapidPublicKeyDto {
+    return { publicKey: this.enabledKeys().publicKey };
+  }
+
+  async subscribe(userId: string, { endpoint, keys }: PushSubscriptionDto): Promise<void> {
+    this.enabledKeys();
+    const verdict = checkEndpoint(endpoint, this.config.push.endpointHosts);
+    if (verdict !== 'allowed') throw new BadRequestException([ENDPOINT_PROBLEMS[verdict]]);
+    await this.subscriptions.save(
+      {
+        userId,
+        endpoint,
+        // Stored without padding, whichever form the browser sent.
+        p256dh: Buffer.from(keys.p256dh, 'base64url').toString('base64url'),
+        auth: Buffer.from(keys.auth, 'base64url').toString('base64url'),
+      },
+      MAX_SUBSCRIPTIONS_PER_USER,
+    );
+  }
+
+  /** Idempotent: an endpoint the user does not have is already unsubscribed. */
+  async unsubscribe(userId: string, endpoint: string): Promise<void> {
+    await this.subscriptions.remove(userId, endpoint);
+  }
+
+  async list(userId: string): Promise<PushSubscriptionViewDto[]> {
+    const rows = await this.subscriptions.listForUser(userId);
+    return rows.map(({ endpoint, createdAt }) => ({ endpoint, createdAt }));
+  }
+
+  private enabledKeys(): VapidKeys {
+    if (!this.vapid) {
+      throw new NotFoundException('Web Push is off on this service: VAPID keys are not configured');
+    }
+    return this.vapid;
+  }
+}

@@ -1,0 +1,212 @@
+import type { Browser, BrowserContext, CDPSession, Worker } from 'playwright-core';
+import { launchChromium } from '../support/chromium';
+import { processTokenFor } from '../support/service-process';
+import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { uniqueUser } from '../support/users';
+import { waitForAsync } from '../support/wait-for';
+import { InboxTab } from './support/inbox-tab';
+import { buildWebAssets, PageService } from './support/page-service';
+
+jest.setTimeout(60_000);
+
+jest.setTimeout(60_000);
+
+interface ShownNotification {
+  title: string;
+  body: string;
+  tag: string;
+}
+
+/** The parts of the page's and the worker's globals used here (tests compile without DOM types). */
+interface PageGlobals {
+  navigator: {
+    serviceWorker: {
+      ready: Promise<{ scope: string; getNotifications(): Promise<ShownNotification[]> }>;
+    };
+  };
+}
+
+interface WindowClientLike {
+  url: string;
+  focus(): Promise<unknown>;
+}
+
+interface WorkerGlobals {
+  registration: { getNotifications(): Promise<ShownNotification[]> };
+  clients: {
+    openWindow(url: string): Promise<unknown>;
+    matchAll(options: unknown): Promise<WindowClientLike[]>;
+  };
+  NotificationEvent: new (type: string, init: { notification: ShownNotification }) => unknown;
+  dispatchEvent(event: unknown): boolean;
+}
+
+/**
+ * The page's service worker in Chromium. A real subscription needs the browser vendor's push
+ * service, which this machine cannot reach, so pushes are handed to the worker through the
+ * DevTools protocol (`ServiceWorker.deliverPushMessage`), as the push service would. A system
+ * notification cannot be clicked headless: its `notificationclick` handler is dispatched in
+ * the worker, where the window calls it makes are recorded (untrusted events may not open
+ * windows).
+ */
+describe('Web Push on the inbox page in Chromium', () => {
+  let database: TestDatabase;
+  let service: PageService;
+  let browser: Browser;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    await buildWebAssets();
+    database = await createTestDatabase();
+    service = await PageService.start(database.url);
+    browser = await launchChromium();
+  }, 60_000);
+  beforeEach(async () => {
+    context = await browser.newContext();
+    await context.grantPermissions(['notifications'], { origin: service.baseUrl });
+  });
+  afterEach(() => context.close());
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+    await database?.drop();
+  });
+
+  /** Opens the inbox and waits until its service worker runs; returns it and its registration id. */
+  async function openWithWorker(): Promise<{
+    tab: InboxTab;
+    worker: Worker;
+    cdp: CDPSession;
+    registrationId: string;
+  }> {
+    const tab = await InboxTab.open(context, service.baseUrl, processTokenFor(uniqueUser()));
+    const cdp = await context.newCDPSession(tab.page);
+    const registrations = new Map<string, string>();
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations: updated }) => {
+      for (const { registrationId, scopeURL } of updated)
+        registrations.set(scopeURL, registrationId);
+    });
+    await cdp.send('ServiceWorker.enable');
+    const scope = `${service.baseUrl}/`;
+    await waitForAsync(() => Promise.resolve(registrations.has(scope)), 'the worker registration');
+    const worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+    expect(worker.url()).toBe(`${service.baseUrl}/sw.js`);
+    await tab.page.evaluate(async () => {
+      await (globalThis as unknown as PageGlobals).navigator.serviceWorker.ready;
+    });
+    return { tab, worker, cdp, registrationId: registrations.get(scope) ?? '' };
+  }
+
+  const shownNotifications = (tab: InboxTab): Promise<ShownNotification[]> =>
+    tab.page.evaluate(async () => {
+      const { serviceWorker } = (globalThis as unknown as PageGlobals).navigator;
+      const shown = await (await serviceWorker.ready).getNotifications();
+      return shown.map(({ title, body, tag }) => ({ title, body, tag }));
+    });
+
+  const waitForShown = (tab: InboxTab, tag: string) =>
+    waitForAsync(
+      async () => (await shownNotifications(tab)).some((shown) => shown.tag === tag),
+      `the notification ${tag}`,
+    );
+
+  async function deliver(cdp: CDPSession, registrationId: string, data: unknown): Promise<void> {
+    await cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: service.baseUrl,
+      registrationId,
+      data: JSON.stringify(data),
+    });
+  }
+
+  /** Dispatches `notificationclick` for the notification shown with `tag`, recording window calls. */
+  const clickInWorker = (worker: Worker, tag: string) =>
+    worker.evaluate(async (clicked) => {
+      const scope = globalThis as unknown as WorkerGlobals;
+      const calls: string[] = [];
+      scope.clients.openWindow = (url) => {
+        calls.push(`openWindow ${url}`);
+        return Promise.resolve(null);
+      };
+      const matchAll = scope.clients.matchAll.bind(scope.clients);
+      scope.clients.matchAll = async (options) =>
+        (await matchAll(options)).map((client) => ({
+          url: client.url,
+          focus: () => {
+            calls.push(`focus ${client.url}`);
+            return Promise.resolve(client);
+          },
+        }));
+      const shown = await scope.registration.getNotifications();
+      const notification = shown.find((candidate) => candidate.tag === clicked);
+      if (!notification) throw new Error(`no notification ${clicked}`);
+      scope.dispatchEvent(new scope.NotificationEvent('notificationclick', { notification }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const left = await scope.registration.getNotifications();
+      return { calls, stillShown: left.some((candidate) => candidate.tag === clicked) };
+    }, tag);
+
+  it('registers /sw.js for the whole origin and offers to enable notifications', async () => {
+    const { tab } = await openWithWorker();
+    const scope = await tab.page.evaluate(
+      async () =>
+        (await (globalThis as unknown as PageGlobals).navigator.serviceWorker.ready).scope,
+    );
+    expect(scope).toBe(`${service.baseUrl}/`);
+    const toggle = tab.page.getByRole('button', { name: 'Enable notifications on this device' });
+    expect(await toggle.isVisible()).toBe(true);
+    const served = await fetch(`${service.baseUrl}/sw.js`);
+    expect(served.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(served.headers.get('service-worker-allowed')).toBe('/');
+  });
+
+  it('shows a push as a system notification: the type as title, payload.text as body', async () => {
+    const { tab, cdp, registrationId } = await openWithWorker();
+    await deliver(cdp, registrationId, {
+      id: '42',
+      type: 'order.shipped',
+      payload: { text: 'Your order has shipped' },
+      createdAt: new Date().toISOString(),
+      readAt: null,
+      deliveredAt: null,
+    });
+    await waitForShown(tab, 'notifier:42');
+    // Shown notifications are the browser's, not a context's: look at this test's only.
+    const first = await shownNotifications(tab);
+    expect(first.filter((notification) => notification.tag === 'notifier:42')).toEqual([
+      { title: 'order.shipped', body: 'Your order has shipped', tag: 'notifier:42' },
+    ]);
+
+    // A truncated push has no payload: it still shows, without a body; a repeat replaces it.
+    await deliver(cdp, registrationId, { id: '43', type: 'report.ready', truncated: true });
+    await deliver(cdp, registrationId, { id: '43', type: 'report.ready', truncated: true });
+    await waitForShown(tab, 'notifier:43');
+    const shown = await shownNotifications(tab);
+    expect(shown.filter((notification) => notification.tag === 'notifier:43')).toEqual([
+      { title: 'report.ready', body: '', tag: 'notifier:43' },
+    ]);
+  });
+
+  it('focuses the open inbox when the notification is clicked', async () => {
+    const { tab, worker, cdp, registrationId } = await openWithWorker();
+    await deliver(cdp, registrationId, { id: '7', type: 'message', payload: {} });
+    await waitForShown(tab, 'notifier:7');
+    expect(await clickInWorker(worker, 'notifier:7')).toEqual({
+      calls: [`focus ${service.baseUrl}/`],
+      stillShown: false,
+    });
+  });
+
+  it('opens the inbox when no tab shows it', async () => {
+    const { tab, worker, cdp, registrationId } = await openWithWorker();
+    await deliver(cdp, registrationId, { id: '8', type: 'message', payload: {} });
+    await waitForShown(tab, 'notifier:8');
+    // Another page of the origin stays open, so the worker keeps running; the inbox goes.
+    const other = await context.newPage();
+    await other.goto(`${service.baseUrl}/sw.js`);
+    await tab.page.close();
+    expect(await clickInWorker(worker, 'notifier:8')).toEqual({
+      calls: [`openWindow ${service.baseUrl}/`],
+      stillShown: false,
+    });
+  });
+});

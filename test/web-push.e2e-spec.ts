@@ -1,0 +1,278 @@
+import { createECDH } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { TEST_ADMIN_TOKEN, Producer } from './support/notifier-harness';
+import { freePort } from './support/notifier-process';
+import { LocalPushService, PushReceiver } from './support/local-push-service';
+import { processTokenFor, ServiceInstance } from './support/service-process';
+import { SseRecording } from './support/sse-client';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+import { uniqueUser } from './support/users';
+import { sleep, waitFor, waitForAsync } from './support/wait-for';
+
+/** Two service processes start and one is killed; every wait inside is bounded. */
+jest.setTimeout(90_000);
+
+const PUSH_DELAY_MS = 1500;
+/** Long enough for the worker to have pushed anything it was going to. */
+const SETTLE_MS = PUSH_DELAY_MS + 2000;
+
+describe('Web Push through a real (local) push service', () => {
+  let database: TestDatabase;
+  let producer: Producer;
+  let push: LocalPushService;
+  let instances: ServiceInstance[] = [];
+  const streams: SseRecording[] = [];
+  const vapid = createECDH('prime256v1');
+  vapid.generateKeys();
+  const vapidPublicKey = vapid.getPublicKey('base64url', 'uncompressed');
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    producer = new Producer(database.url);
+    push = await LocalPushService.start(vapidPublicKey);
+    const env = {
+      NODE_EXTRA_CA_CERTS: push.caFile,
+      PUSH_DELAY_MS: String(PUSH_DELAY_MS),
+      PUSH_ENDPOINT_HOSTS: push.host,
+      VAPID_PUBLIC_KEY: vapidPublicKey,
+      VAPID_PRIVATE_KEY: vapid.getPrivateKey('base64url'),
+      VAPID_SUBJECT: 'mailto:ops@notifier.test',
+    };
+    const ports = [await freePort(), await freePort()];
+    instances = await Promise.all(
+      ports.map((port) => ServiceInstance.start(database.url, port, env)),
+    );
+    await waitFor(() => instances.some((instance) => instance.believesItLeads), 'a leader');
+  });
+  afterEach(() => streams.splice(0).forEach((stream) => stream.close()));
+  afterAll(async () => {
+    await Promise.all(instances.map((instance) => instance.process.stop('SIGKILL')));
+    await push?.close();
+    await rm(push?.caFile ?? '', { force: true });
+    await producer?.close();
+    await database?.drop();
+  });
+
+  const alive = () => instances.filter((instance) => instance.process.exitCode === undefined);
+  const leader = () => {
+    const [found] = alive().filter((instance) => instance.believesItLeads);
+    if (!found) throw new Error('no instance leads');
+    return found;
+  };
+  const follower = () => alive().find((instance) => !instance.believesItLeads) ?? leader();
+
+  async function call(
+    instance: ServiceInstance,
+    method: string,
+    path: string,
+    as: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${instance.baseUrl}${path}`, {
+      method,
+      headers: {
+        Authorization: `Bearer ${as === 'admin' ? TEST_ADMIN_TOKEN : processTokenFor(as)}`,
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  /** A user whose browser subscribed, through a follower (any instance takes it). */
+  async function subscribedUser(): Promise<{ user: string; browser: PushReceiver }> {
+    const user = uniqueUser();
+    const browser = push.receiver();
+    const answer = await call(
+      follower(),
+      'POST',
+      '/users/me/push-subscriptions',
+      user,
+      browser.subscription,
+    );
+    expect(answer.status).toBe(201);
+    return { user, browser };
+  }
+
+  const storedAt = async (id: string) =>
+    (
+      await producer.pool.query('SELECT stored_at FROM notifications WHERE id = $1', [id])
+    ).rows[0].stored_at.getTime() as number;
+  const delivery = async (id: string) =>
+    (
+      await producer.pool.query<{ state: string; attempts: number }>(
+        'SELECT state, attempts FROM push_deliveries WHERE notification_id = $1',
+        [id],
+      )
+    ).rows;
+
+  it('pushes to a user with no open stream, encrypted, with VAPID, the stream’s JSON, PUSH_DELAY_MS after the append', async () => {
+    const { user, browser } = await subscribedUser();
+    await producer.notify(user, { text: 'Your order has shipped' }, 'order.shipped');
+    const [id] = await producer.waitForLogIds(user, 1);
+
+    await waitFor(() => push.pushesTo(browser).length === 1, 'the push', 10_000);
+    const [received] = push.pushesTo(browser);
+    expect(push.rejected).toEqual([]);
+    expect(JSON.parse(received.body)).toEqual({
+      id,
+      type: 'order.shipped',
+      payload: { text: 'Your order has shipped' },
+      createdAt: expect.stringMatching(/Z$/) as string,
+      readAt: null,
+      deliveredAt: null,
+    });
+    expect(received.vapidClaims).toMatchObject({
+      aud: push.origin,
+      sub: 'mailto:ops@notifier.test',
+    });
+    expect(received.headers.topic).toBe(id);
+    const waited = received.receivedAt - (await storedAt(id));
+    expect(waited).toBeGreaterThanOrEqual(PUSH_DELAY_MS - 50);
+    expect(waited).toBeLessThanOrEqual(PUSH_DELAY_MS + 1000);
+
+    await waitForAsync(async () => (await delivery(id))[0]?.state === 'sent', 'the sent state');
+    const metrics = await (await fetch(`${leader().baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^notifier_pushes_sent_total [1-9]/m);
+    expect(metrics).toMatch(/^notifier_push_latency_seconds_count [1-9]/m);
+  });
+
+  it('pushes nothing to a user whose open stream was sent the notification, and sets deliveredAt', async () => {
+    const { user, browser } = await subscribedUser();
+    const stream = await SseRecording.open(`${follower().baseUrl}/users/me/events`, {
+      Authorization: `Bearer ${processTokenFor(user)}`,
+    });
+    streams.push(stream);
+    await waitFor(() => stream.retry !== undefined, 'the stream to open');
+    await producer.notify(user, { text: 'seen live' });
+    const [event] = await stream.waitForMessages(1);
+
+    await waitForAsync(
+      async () =>
+        (await call(follower(), 'GET', `/admin/notifications/${event.id}`, 'admin')).body
+          .deliveredAt !== null,
+      'deliveredAt',
+    );
+    await sleep(SETTLE_MS);
+    expect(push.pushesTo(browser)).toEqual([]);
+    expect(await delivery(event.id ?? '')).toEqual([]);
+  });
+
+  it('pushes nothing for a notification read before PUSH_DELAY_MS', async () => {
+    const { user, browser } = await subscribedUser();
+    await producer.notify(user);
+    const [id] = await producer.waitForLogIds(user, 1);
+    expect(
+      (await call(follower(), 'POST', `/users/me/notifications/${id}/read`, user)).status,
+    ).toBe(204);
+    const { rows } = await producer.pool.query(
+      "SELECT read_at - stored_at < $2 * interval '1 ms' AS early FROM notifications WHERE id = $1",
+      [id, PUSH_DELAY_MS],
+    );
+    expect(rows[0].early).toBe(true);
+
+    await sleep(SETTLE_MS);
+    expect(push.pushesTo(browser)).toEqual([]);
+  });
+
+  it('deletes a subscription whose push service answers 410', async () => {
+    const { user, browser } = await subscribedUser();
+    push.answer(browser, 410);
+    await producer.notify(user);
+    await waitFor(() => push.pushesTo(browser).length === 1, 'the push', 10_000);
+    await waitForAsync(
+      async () =>
+        (await call(follower(), 'GET', `/admin/users/${user}/push-subscriptions`, 'admin')).body
+          .length === 0,
+      'the subscription to go',
+    );
+    const metrics = await (await fetch(`${leader().baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^notifier_push_subscriptions_removed_total [1-9]/m);
+  });
+
+  it('retries a 500 and delivers once when the next try gets 201', async () => {
+    const { user, browser } = await subscribedUser();
+    push.answer(browser, 500, 201);
+    await producer.notify(user, { text: 'second time lucky' });
+    const [id] = await producer.waitForLogIds(user, 1);
+    await waitFor(() => push.pushesTo(browser).length === 2, 'the retry', 15_000);
+    await sleep(SETTLE_MS);
+    const pushes = push.pushesTo(browser);
+    expect(pushes.map((received) => received.status)).toEqual([500, 201]);
+    expect(pushes.map((received) => (JSON.parse(received.body) as { id: string }).id)).toEqual([
+      id,
+      id,
+    ]);
+    expect(await delivery(id)).toEqual([{ state: 'sent', attempts: 2 }]);
+  });
+
+  it('waits as long as Retry-After says before trying again', async () => {
+    const { user, browser } = await subscribedUser();
+    push.answer(browser, { status: 429, headers: { 'Retry-After': '3' } }, 201);
+    await producer.notify(user);
+    await waitFor(() => push.pushesTo(browser).length === 2, 'the retry', 15_000);
+    const [first, second] = push.pushesTo(browser);
+    expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('stops retrying a notification that is read before the next try', async () => {
+    const { user, browser } = await subscribedUser();
+    push.answer(browser, { status: 429, headers: { 'Retry-After': '3' } });
+    await producer.notify(user);
+    const [id] = await producer.waitForLogIds(user, 1);
+    await waitFor(() => push.pushesTo(browser).length === 1, 'the first try', 10_000);
+    expect(
+      (await call(follower(), 'POST', `/users/me/notifications/${id}/read`, user)).status,
+    ).toBe(204);
+    await waitForAsync(
+      async () => (await delivery(id))[0]?.state === 'failed',
+      'the retry to stop',
+    );
+    await sleep(SETTLE_MS);
+    expect(push.pushesTo(browser)).toHaveLength(1);
+  });
+
+  it('does not follow a redirect: a 3xx is a failure, and nothing reaches the Location', async () => {
+    const { user, browser } = await subscribedUser();
+    const elsewhere = push.receiver();
+    push.answer(browser, {
+      status: 307,
+      headers: { Location: elsewhere.subscription.endpoint },
+    });
+    await producer.notify(user);
+    const [id] = await producer.waitForLogIds(user, 1);
+    await waitForAsync(async () => (await delivery(id))[0]?.state === 'failed', 'the failure');
+    await sleep(SETTLE_MS);
+    expect(push.pushesTo(browser)).toHaveLength(1);
+    expect(push.pushesTo(elsewhere)).toEqual([]);
+  });
+
+  it('never pushes twice when the leader is killed while its push is under way', async () => {
+    const { user, browser } = await subscribedUser();
+    push.answer(browser, 'hang');
+    const killed = leader();
+    await producer.notify(user, { text: 'once only' });
+    const [id] = await producer.waitForLogIds(user, 1);
+    await waitFor(() => push.pushesTo(browser).length === 1, 'the push to be under way', 10_000);
+
+    await killed.process.stop('SIGKILL');
+    await waitFor(
+      () => alive().some((instance) => instance.believesItLeads),
+      'a new leader',
+      15_000,
+    );
+    expect(leader()).not.toBe(killed);
+
+    // The new leader pushes what comes next, to this browser too...
+    await producer.notify(user, { text: 'after the failover' });
+    await waitFor(() => push.pushesTo(browser).length === 2, 'the next push', 15_000);
+    await sleep(SETTLE_MS);
+    // ...but not the claim the dead leader was sending.
+    const bodies = push
+      .pushesTo(browser)
+      .map((received) => (JSON.parse(received.body) as { payload: { text: string } }).payload.text);
+    expect(bodies).toEqual(['once only', 'after the failover']);
+    expect((await delivery(id))[0].state).toBe('sending');
+  });
+});
