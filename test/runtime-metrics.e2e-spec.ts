@@ -38,6 +38,13 @@ describe('/metrics shows what holds the event loop back', () => {
     expect(sample(calm, 'notifier_event_loop_delay_seconds{statistic="max"}')).toBeLessThan(0.2);
   });
 
+  it('reports the delay itself, not the sampling interval: an idle loop is late by about 0', async () => {
+    await scrape();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const idle = await scrape();
+    expect(sample(idle, 'notifier_event_loop_delay_seconds{statistic="p50"}')).toBeLessThan(0.005);
+  });
+
   it('counts garbage-collection pauses by kind as they happen', async () => {
     const minorPauses = async () =>
       sample(await scrape(), 'notifier_gc_pause_seconds_count{kind="minor"}') ?? 0;

@@ -11,6 +11,9 @@ const GC_KINDS: Record<number, string> = {
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
 };
 
+/** Sampling interval of the event-loop delay: cheap enough to leave on. */
+const DELAY_RESOLUTION_MS = 10;
+
 /** What the event-loop delay gauge reports of the delays sampled since the previous scrape. */
 const DELAY_STATISTICS = { p50: 50, p99: 99 } as const;
 
@@ -19,7 +22,9 @@ const DELAY_STATISTICS = { p50: 50, p99: 99 } as const;
  * write back at once, and so what a latency tail is checked against first.
  */
 export class RuntimeMetrics {
-  private readonly delay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly delay: IntervalHistogram = monitorEventLoopDelay({
+    resolution: DELAY_RESOLUTION_MS,
+  });
   private readonly gcObserver: PerformanceObserver;
 
   constructor(registry: Registry) {
@@ -62,7 +67,11 @@ export class RuntimeMetrics {
   }
 }
 
-/** An empty histogram reports NaN percentiles and a huge min; nothing sampled is 0 delay. */
+/**
+ * The histogram records the whole interval between samples, so an idle loop shows the
+ * resolution; the delay is what exceeds it. An empty histogram reports NaN: no delay.
+ */
 function nanosToSeconds(nanos: number): number {
-  return Number.isFinite(nanos) && nanos > 0 ? nanos / 1e9 : 0;
+  const late = nanos - DELAY_RESOLUTION_MS * 1e6;
+  return Number.isFinite(late) && late > 0 ? late / 1e9 : 0;
 }
