@@ -22,7 +22,8 @@ export class RefuseWatchingOwnTables1764200000000 implements MigrationInterface 
       LANGUAGE sql IMMUTABLE AS $$
         SELECT ${schema}::name, t::name FROM unnest(ARRAY[
           'notification_outbox', 'notifications', 'notifier_watches', 'closed_streams',
-          'retention_watermark', 'read_state_changes', 'migrations'
+          'retention_watermark', 'read_state_changes', 'push_subscriptions', 'push_deliveries',
+          'push_scan', 'migrations'
         ]) AS t $$`);
     await db.query(`
       COMMENT ON FUNCTION notifier_own_tables() IS
