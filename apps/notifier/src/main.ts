@@ -1,4 +1,4 @@
-import './tracing/start-tracing';
+import { stopTracing } from './tracing/start-tracing';
 import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { resolve } from 'node:path';
@@ -9,6 +9,7 @@ import { EmbeddedDatabase, startEmbeddedPostgres } from '@app/embedded-postgres'
 import { onWorkerStopRequest, receiveInstanceSetup, tellPrimary } from './cluster/cluster-worker';
 import { WorkerPool } from './cluster/worker-pool';
 import { demoBanner } from './demo-banner';
+import { Readiness } from './health/readiness';
 import { createNotifierApp, listenOn } from './notifier-app';
 
 async function main(): Promise<void> {
@@ -61,10 +62,12 @@ async function runInstance(
     if (stopping) process.exit(1);
     stopping = true;
     logger.log(`${reason}: ending streams and shutting down`);
-    // The hub turns new streams away and ends open ones over SHUTDOWN_DRAIN_MS; the server
-    // keeps answering meanwhile, so that readiness can say 503 until it closes.
+    // Readiness answers 503 from now on; the hub turns new streams away and ends open ones
+    // over SHUTDOWN_DRAIN_MS while the server keeps answering, then the app closes.
+    app.get(Readiness).markDraining();
     app
       .close()
+      .then(() => stopTracing())
       .then(() => host.release())
       .then(() => process.exit(0))
       .catch((error: Error) => {
