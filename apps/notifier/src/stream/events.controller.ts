@@ -5,6 +5,7 @@ import {
   Headers,
   NotFoundException,
   Query,
+  Req,
   Res,
   UseGuards,
 } from '@nestjs/common';
@@ -20,13 +21,14 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { SignedIn, UserAuthGuard } from '@app/auth';
 import type { SignedInUser } from '@app/auth';
 import { NotifierConfig } from '@app/config';
 import { encodeRetry, InvalidResumeIdError, parseResumeId, SSE_HEADERS } from '@app/sse';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { ClosedStreams } from './closed-streams';
+import { takeOverSocket } from './socket-sink';
 import { StreamHub } from './stream-hub';
 
 const STREAM_DESCRIPTION = [
@@ -99,20 +101,24 @@ export class EventsController {
     @SignedIn() user: SignedInUser,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Query('lastEventId') lastEventIdQuery: unknown,
+    @Req() request: Request,
     @Res() response: Response,
   ): void {
     if (this.closedStreams.isClosed(user.id)) {
       throw new NotFoundException('This event stream is closed');
     }
     const resumeFrom = this.resumePoint(lastEventIdHeader, lastEventIdQuery);
-    // A stream is never followed by another response on its connection: it closes with it.
-    response.shouldKeepAlive = false;
-    response.writeHead(200, SSE_HEADERS);
-    response.socket?.setNoDelay(true);
-    response.write(this.retryFrame);
-    const stream = this.hub.open(user.id, resumeFrom, user.expiresAt, response);
+    if (request.method === 'HEAD') {
+      response.writeHead(200, SSE_HEADERS).end();
+      return;
+    }
+    request.socket.setNoDelay(true);
+    // After the head a stream keeps only its socket, and closes it when it ends.
+    const sink = takeOverSocket(request, response, SSE_HEADERS);
+    sink.write(this.retryFrame);
+    const stream = this.hub.open(user.id, resumeFrom, user.expiresAt, sink);
     // Shutting down: the client comes back after `retry` and resumes on another instance.
-    if (!stream) response.end();
+    if (!stream) sink.end();
   }
 
   private resumePoint(header: string | undefined, query: unknown): bigint | undefined {

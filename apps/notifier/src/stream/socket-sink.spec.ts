@@ -7,7 +7,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
-import { StreamSink, takeOverSocket } from './socket-sink';
+import { takeOverSocket } from './socket-sink';
+import type { StreamSink } from './stream-sink';
 
 setFlagsFromString('--expose-gc');
 const collectGarbage = runInNewContext('gc') as () => void;

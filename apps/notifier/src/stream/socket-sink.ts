@@ -2,21 +2,7 @@ import { createRequire } from 'node:module';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-
-/** Where a stream's frames go: the socket alone, once Node's HTTP machinery let go of it. */
-export interface StreamSink {
-  /** Like Writable.write: false when the caller should wait for 'drain'. */
-  write(chunk: Buffer | string): boolean;
-  /** Bytes accepted but not yet handed to the kernel. */
-  readonly writableLength: number;
-  readonly writableNeedDrain: boolean;
-  /** Graceful end: FIN after what was written is flushed. */
-  end(): void;
-  /** Immediate. */
-  destroy(): void;
-  on(event: 'drain' | 'close', listener: () => void): void;
-  off(event: 'drain' | 'close', listener: () => void): void;
-}
+import type { StreamSink } from './stream-sink';
 
 /**
  * The listeners Node's HTTP server (lib/_http_server.js) puts on every connection, by the name
@@ -180,16 +166,24 @@ class SocketSink implements StreamSink {
     this.socket.end();
   }
 
+  get destroyed(): boolean {
+    return this.socket.destroyed;
+  }
+
   destroy(): void {
     this.socket.destroy();
   }
 
-  on(event: 'drain' | 'close', listener: () => void): void {
+  on(event: 'drain' | 'close', listener: () => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  on(event: string, listener: (() => void) | ((error: Error) => void)): this {
     this.socket.on(event, listener);
+    return this;
   }
 
-  off(event: 'drain' | 'close', listener: () => void): void {
+  off(event: 'drain' | 'close', listener: () => void): this {
     this.socket.off(event, listener);
+    return this;
   }
 }
 

@@ -1,6 +1,7 @@
 /**
- * Where a stream's bytes go: the HTTP response once its head is written. Only what a stream
- * needs of a Node Writable, so a test can hand it a Writable whose buffer it controls.
+ * Where a stream's bytes go: its socket once the head is written (see socket-sink.ts). Only
+ * what a stream needs of a Node Writable, so a test can hand it a Writable whose buffer it
+ * controls.
  */
 export interface StreamSink {
   write(chunk: Buffer | string): boolean;
