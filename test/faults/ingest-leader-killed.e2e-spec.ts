@@ -1,3 +1,4 @@
+import { LOCK_SPACE } from '@app/persistence';
 import { ContinuousProducer } from '../support/continuous-producer';
 import { checkDelivery, exactly, waitForDrainedOutbox } from '../support/delivery';
 import { Producer } from '../support/notifier-harness';
@@ -40,7 +41,7 @@ describe('three instances on one database when the ingest leader is killed', () 
       `SELECT count(*)::int AS n FROM pg_locks
        WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = 1
          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [0x6e6f7466],
+      [LOCK_SPACE],
     );
     return rows[0].n;
   };

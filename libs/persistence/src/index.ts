@@ -5,7 +5,7 @@ export { dataSourceOptions } from './data-source-options';
 export { PersistenceModule } from './persistence.module';
 export { ClosedStreamRepository } from './repositories/closed-stream.repository';
 export { NotificationRepository } from './repositories/notification.repository';
-export { CHANNELS, LOCK_SPACE, LOCKS } from './postgres-objects';
+export { CHANNELS, LOCK_SPACE, LOCKS, lockKeys } from './postgres-objects';
 export type {
   AppendResult,
   InboxQuery,

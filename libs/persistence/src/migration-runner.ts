@@ -1,9 +1,10 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { lockKeys } from './postgres-objects';
 
 /** Instances starting together take turns, so each migration runs exactly once. */
-const MIGRATION_LOCK = [0x6e6f7466, 0] as const;
+const MIGRATION_LOCK = lockKeys('migrations');
 
 @Injectable()
 export class MigrationRunner implements OnModuleInit {

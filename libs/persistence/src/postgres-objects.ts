@@ -3,8 +3,6 @@
  * advisory locks. Every NOTIFY on these channels is a payload-free wake-up (DESIGN §1).
  */
 export const CHANNELS = {
-  /** A producer committed outbox rows (only where OUTBOX_WAKE=notify installs its trigger). */
-  outbox: 'notification_outbox',
   /** The ingester appended rows to the log. */
   appended: 'notifications_appended',
   /** Rows were added to read_state_changes. */
@@ -24,4 +22,9 @@ export const LOCKS = {
   drain: 2,
   /** Serializes read-state changes, so their ids follow commit order. */
   readState: 3,
+  /** Serializes push claims, so that two instances that both believe they lead claim in turn. */
+  pushClaim: 4,
 } as const;
+
+/** The two keys of one advisory lock, as `pg_advisory_lock($1, $2)` takes them. */
+export const lockKeys = (lock: keyof typeof LOCKS) => [LOCK_SPACE, LOCKS[lock]] as const;

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
-import { CONNECTION_SETTINGS, DATABASE_URL } from '@app/persistence';
+import { CONNECTION_SETTINGS, DATABASE_URL, lockKeys } from '@app/persistence';
 
 /** Held for as long as an instance leads ingestion: one leader per database. */
-export const LEADER_LOCK = [0x6e6f7466, 1] as const;
+export const LEADER_LOCK = lockKeys('ingestLeader');
 const CAMPAIGN_MS = 1_000;
 const CHECK_MS = 1_000;
 /** A check that gets no answer this soon means the connection is gone, so is the lead. */

@@ -3,29 +3,34 @@ import { NotificationRepository } from '@app/persistence';
 
 /**
  * Delivery receipts (`notifications.delivered_at`): the hub records the ids it wrote to at
- * least one stream, and every id recorded in the same tick of the event loop goes to the
- * database in one statement, so a live batch costs one UPDATE per instance, never one per row.
+ * least one stream, and every id recorded in the same tick of the event loop, or while the
+ * previous write was under way, goes to the database in one statement: one UPDATE per live
+ * batch per instance at most, never one per row, and never more than one holding a connection
+ * of the pool that the live reads need.
  */
 @Injectable()
 export class DeliveryReceipts implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryReceipts.name);
   private pending = new Set<bigint>();
   private scheduled?: NodeJS.Immediate;
-  private readonly writing = new Set<Promise<void>>();
+  /** At most one write at a time: ids recorded meanwhile wait for it and go in the next one. */
+  private writing?: Promise<void>;
 
   constructor(private readonly log: NotificationRepository) {}
 
   record(ids: readonly bigint[]): void {
     if (ids.length === 0) return;
     for (const id of ids) this.pending.add(id);
-    this.scheduled ??= setImmediate(() => this.flush());
+    if (!this.writing) this.scheduled ??= setImmediate(() => this.flush());
   }
 
-  /** Writes what is pending and waits for every write under way, so none is cut off. */
+  /** Writes what is pending and waits for the write under way, so none is cut off. */
   async beforeApplicationShutdown(): Promise<void> {
     clearImmediate(this.scheduled);
+    this.scheduled = undefined;
+    await this.writing;
     this.flush();
-    await Promise.all(this.writing);
+    await this.writing;
   }
 
   private flush(): void {
@@ -33,14 +38,16 @@ export class DeliveryReceipts implements BeforeApplicationShutdown {
     if (this.pending.size === 0) return;
     const ids = [...this.pending];
     this.pending = new Set();
-    const write = this.log
+    this.writing = this.log
       .markDelivered(ids)
       .then(
         () => undefined,
         (error: Error) =>
           this.logger.error(`Recording ${ids.length} delivery receipts failed: ${error.message}`),
       )
-      .finally(() => this.writing.delete(write));
-    this.writing.add(write);
+      .finally(() => {
+        this.writing = undefined;
+        this.flush();
+      });
   }
 }

@@ -1,9 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-
-/** Taken by every claim transaction: two instances that both believe they lead claim in turn. */
-export const PUSH_CLAIM_LOCK = [0x6e6f7466, 2] as const;
+import { lockKeys } from '../postgres-objects';
 
 /** One notification to push to one subscription, claimed (state `sending`) and committed. */
 export interface PushClaim {
@@ -61,7 +59,7 @@ export class PushDeliveryRepository {
   /** Claims what is due, retries first, in one transaction under the claim lock. */
   claimDue(settings: ClaimSettings): Promise<ClaimResult> {
     return this.db.transaction(async (db) => {
-      await db.query(`SELECT pg_advisory_xact_lock($1, $2)`, [...PUSH_CLAIM_LOCK]);
+      await db.query(`SELECT pg_advisory_xact_lock($1, $2)`, [...lockKeys('pushClaim')]);
       await this.expireUnanswered(db);
       await this.dropOverdue(db);
       const retries = await this.claimRetries(db, settings);
