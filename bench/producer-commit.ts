@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,6 +8,7 @@ import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../libs/embedded-postgres/src';
 import { freePort } from '../test/support/notifier-process';
 import { ServiceInstance } from '../test/support/service-process';
+import { median, writeResultsSection } from './report/standalone';
 
 const run = promisify(execFile);
 /** `stopped`: the control, no service at all (the outbox fills up; nothing drains it). */
@@ -20,8 +21,6 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const PLAIN_TABLE = 'bench_plain_outbox';
 const BENCH = resolve(__dirname);
-const MARK_START = '<!-- producer-commit:start -->';
-const MARK_END = '<!-- producer-commit:end -->';
 
 interface Figure {
   mode: (typeof ALL_MODES)[number];
@@ -154,12 +153,6 @@ async function serverVersion(url: string): Promise<string> {
   }
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 async function report(figures: Figure[], postgres: string): Promise<void> {
   const at = new Date().toISOString();
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, load average ${loadavg()[0].toFixed(2)} at the end`;
@@ -171,9 +164,7 @@ async function report(figures: Figure[], postgres: string): Promise<void> {
     (f) =>
       `| ${f.mode} | ${f.producers} | ${f.outboxTps.toFixed(0)} | ${f.plainTps.toFixed(0)} | ${f.ratio.toFixed(2)}× |`,
   );
-  const section = [
-    MARK_START,
-    '',
+  await writeResultsSection('producer-commit', [
     '## Producer commits: what being watched costs',
     '',
     `Run ${at} with \`node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/producer-commit.ts\`:`,
@@ -185,18 +176,7 @@ async function report(figures: Figure[], postgres: string): Promise<void> {
     '| OUTBOX_WAKE | producers | outbox commits/s | plain table commits/s | outbox / plain |',
     '| ----------- | --------- | ---------------- | --------------------- | -------------- |',
     ...rows,
-    '',
-    MARK_END,
-  ].join('\n');
-  const file = resolve(BENCH, 'RESULTS.md');
-  const current = await readFile(file, 'utf8');
-  const start = current.indexOf(MARK_START);
-  const end = current.indexOf(MARK_END);
-  const updated =
-    start >= 0 && end > start
-      ? `${current.slice(0, start)}${section}${current.slice(end + MARK_END.length)}`
-      : `${current.trimEnd()}\n\n${section}\n`;
-  await writeFile(file, updated);
+  ]);
 }
 
 main().catch((error: Error) => {

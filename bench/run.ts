@@ -78,9 +78,11 @@ async function createSystem(
 ): Promise<SystemUnderTest | undefined> {
   const port = await freePort();
   if (name === 'notifier') {
-    return new NotifierSystem(port, postgres, options.profile ? profileDir(runId) : undefined);
+    return new NotifierSystem(port, postgres, {
+      profileDir: options.profile ? profileDir(runId) : undefined,
+    });
   }
-  if (name === 'notifier-2w') return new NotifierSystem(port, postgres, undefined, 2);
+  if (name === 'notifier-2w') return new NotifierSystem(port, postgres, { workers: 2 });
   if (name === 'baseline') return new BaselineSystem(port, postgres, join(workDir, 'baseline'));
   const missing = ensureNchanInstalled(log);
   if (missing) {

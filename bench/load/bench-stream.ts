@@ -1,5 +1,5 @@
 import { Histogram, nowUs } from './histogram';
-import type { Phase, StreamSpec } from './protocol';
+import type { FailoverTimes, Phase, StreamSpec } from './protocol';
 import { jsonNumber, SseEventSink, SseReader } from './sse-reader';
 
 /** Counters shared by every stream of one client worker. */
@@ -18,6 +18,20 @@ export function expectedFor(user: number, { users, total }: Phase): number {
   return user < total ? Math.floor((total - 1 - user) / users) + 1 : 0;
 }
 
+/** What a stream armed by `failOverTo` went through once the server ended it. */
+interface Failover {
+  port: number;
+  endedAtUs?: number;
+  reconnectedAtUs?: number;
+  retries: number;
+  lastError?: string;
+  gaveUp: boolean;
+  /** Producer stamp and arrival of each event received after the end, both µs. */
+  after: [stampUs: number, arrivedUs: number][];
+}
+
+const RECONNECT_ATTEMPTS = 5;
+
 /** One measured SSE stream: remembers its last id and which of its notifications arrived. */
 export class BenchStream implements SseEventSink {
   readonly reader: SseReader;
@@ -26,10 +40,12 @@ export class BenchStream implements SseEventSink {
   private seen = new Uint8Array(0);
   private received = 0;
   private expected = 0;
+  private failover?: Failover;
 
   constructor(
     readonly spec: StreamSpec,
-    port: number,
+    /** The port it was opened on. */
+    readonly port: number,
     private readonly tally: WorkerTally,
   ) {
     this.reader = new SseReader({ port, path: spec.path, headerLines: spec.headerLines }, this);
@@ -55,7 +71,10 @@ export class BenchStream implements SseEventSink {
     // Events of an earlier phase may still trickle in after it was measured: not counted.
     if (jsonNumber(data, 'p') !== this.phase.phase) return;
     const seq = jsonNumber(data, 's');
-    this.tally.histogram.record(nowUs() - jsonNumber(data, 't'));
+    const stampUs = jsonNumber(data, 't');
+    const arrivedUs = nowUs();
+    this.tally.histogram.record(arrivedUs - stampUs);
+    if (this.failover?.endedAtUs !== undefined) this.failover.after.push([stampUs, arrivedUs]);
     if (seq % this.phase.users !== this.spec.user) {
       this.tally.misrouted++;
       return;
@@ -72,6 +91,54 @@ export class BenchStream implements SseEventSink {
 
   onClose(): void {
     this.tally.disconnects++;
+    if (this.failover && this.failover.endedAtUs === undefined) void this.resume(this.failover);
+  }
+
+  /**
+   * From now on, the server ending this stream makes it reconnect at once to `port` with its
+   * Last-Event-ID, as a client behind a load balancer does when its instance stops (once).
+   */
+  failOverTo(port: number): void {
+    this.failover = { port, after: [], retries: 0, gaveUp: false };
+  }
+
+  /** Closes it for good: no failover follows. */
+  close(): void {
+    this.failover = undefined;
+    this.reader.close();
+  }
+
+  /**
+   * When it ended, was reconnected, and held every event stamped before that reconnect;
+   * undefined if it was not armed, or has not ended.
+   */
+  failoverTimes(): FailoverTimes | undefined {
+    const failover = this.failover;
+    if (failover?.endedAtUs === undefined) return undefined;
+    const { endedAtUs, reconnectedAtUs, retries, lastError, gaveUp } = failover;
+    let caughtUpAtUs = reconnectedAtUs;
+    if (reconnectedAtUs !== undefined) {
+      for (const [stampUs, arrivedUs] of failover.after) {
+        if (stampUs < reconnectedAtUs && arrivedUs > caughtUpAtUs!) caughtUpAtUs = arrivedUs;
+      }
+    }
+    return { endedAtUs, reconnectedAtUs, caughtUpAtUs, retries, lastError, gaveUp };
+  }
+
+  private async resume(failover: Failover): Promise<void> {
+    failover.endedAtUs = nowUs();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.reader.open(this.lastId, failover.port);
+        failover.reconnectedAtUs = nowUs();
+        return;
+      } catch (error) {
+        failover.lastError = (error as Error).message;
+        if (attempt === RECONNECT_ATTEMPTS) return void (failover.gaveUp = true);
+        failover.retries++;
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
+    }
   }
 
   private completed(): void {

@@ -1,6 +1,13 @@
 import { Histogram } from './histogram';
 import { BenchStream, WorkerTally } from './bench-stream';
-import type { ClientCommand, ClientReport, OpenResult, StreamSpec } from './protocol';
+import type {
+  ClientCommand,
+  ClientReport,
+  FailoverReport,
+  FailoverTimes,
+  OpenResult,
+  StreamSpec,
+} from './protocol';
 import { serveCommands } from './worker-ipc';
 
 /** A forked process holding a share of the SSE streams; the parent drives it over IPC. */
@@ -12,6 +19,8 @@ const tally: WorkerTally = {
   incomplete: 0,
 };
 let streams: BenchStream[] = [];
+/** Streams armed to fail over by the last `failover` command. */
+let armed = 0;
 
 async function openAll(
   port: number,
@@ -94,7 +103,7 @@ function handle(command: ClientCommand): unknown {
     case 'report':
       return report();
     case 'disconnect':
-      for (const stream of streams) stream.reader.close();
+      for (const stream of streams) stream.close();
       return undefined;
     case 'reopen':
       // A storm: every stream at once, resuming from the last id it saw.
@@ -102,8 +111,19 @@ function handle(command: ClientCommand): unknown {
         streams.map((stream) => () => stream.reader.open(stream.lastId)),
         streams.length,
       );
+    case 'failover': {
+      const from = streams.filter((stream) => stream.port === command.from);
+      for (const stream of from) stream.failOverTo(command.to);
+      armed = from.length;
+      return armed;
+    }
+    case 'failovers': {
+      const times = streams.map((stream) => stream.failoverTimes());
+      const ended = times.filter((time): time is FailoverTimes => time !== undefined);
+      return { armed, ended } satisfies FailoverReport;
+    }
     case 'exit':
-      for (const stream of streams) stream.reader.close();
+      for (const stream of streams) stream.close();
       streams = [];
       setImmediate(() => process.exit(0));
       return undefined;

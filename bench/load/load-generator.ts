@@ -2,6 +2,7 @@ import { Histogram } from './histogram';
 import type {
   ClientCommand,
   ClientReport,
+  FailoverReport,
   OpenResult,
   Phase,
   ProducerJob,
@@ -98,6 +99,28 @@ export class LoadGenerator {
       this.clients.map((client) => client.request<OpenResult>({ cmd: 'reopen' })),
     );
     return sumOpen(results);
+  }
+
+  /**
+   * Streams opened on port `from` reconnect to `to` with their Last-Event-ID when the server
+   * ends them; returns how many were armed.
+   */
+  async failover(from: number, to: number): Promise<number> {
+    const armed = await Promise.all(
+      this.clients.map((client) => client.request<number>({ cmd: 'failover', from, to })),
+    );
+    return armed.reduce((sum, n) => sum + n, 0);
+  }
+
+  /** The failed-over streams of every client worker so far. */
+  async failovers(): Promise<FailoverReport> {
+    const reports = await Promise.all(
+      this.clients.map((client) => client.request<FailoverReport>({ cmd: 'failovers' })),
+    );
+    return {
+      armed: reports.reduce((sum, report) => sum + report.armed, 0),
+      ended: reports.flatMap((report) => report.ended),
+    };
   }
 
   async close(): Promise<void> {

@@ -25,7 +25,29 @@ export type ClientCommand =
   | { cmd: 'report' }
   | { cmd: 'disconnect' }
   | { cmd: 'reopen' }
+  | { cmd: 'failover'; from: number; to: number }
+  | { cmd: 'failovers' }
   | { cmd: 'exit' };
+
+/** One failed-over stream, CLOCK_MONOTONIC µs (see `BenchStream.failOverTo`). */
+export interface FailoverTimes {
+  endedAtUs: number;
+  /** Undefined while connecting, or when every attempt failed (`gaveUp`). */
+  reconnectedAtUs?: number;
+  /** When it held every event of its user stamped before `reconnectedAtUs`. */
+  caughtUpAtUs?: number;
+  /** Failed attempts, each followed by another, and the last failure's message. */
+  retries: number;
+  lastError?: string;
+  gaveUp: boolean;
+}
+
+export interface FailoverReport {
+  /** Streams armed to fail over. */
+  armed: number;
+  /** Those whose stream ended so far. */
+  ended: FailoverTimes[];
+}
 
 export interface OpenResult {
   opened: number;

@@ -34,11 +34,14 @@ export class SseReader {
     private readonly sink: SseEventSink,
   ) {}
 
-  /** Resolves once a 200 header arrived; rejects on any other answer or a socket error. */
-  open(lastEventId?: string): Promise<void> {
+  /**
+   * Resolves once a 200 header arrived; rejects on any other answer or a socket error.
+   * `port` overrides the target's, as a load balancer sends a reconnect to another instance.
+   */
+  open(lastEventId?: string, port = this.target.port): Promise<void> {
     this.reset();
     return new Promise((resolve, reject) => {
-      const socket = connect(this.target.port, '127.0.0.1');
+      const socket = connect(port, '127.0.0.1');
       this.socket = socket;
       socket.setEncoding('latin1');
       socket.setNoDelay(true);

@@ -261,7 +261,7 @@ function ratio(ours: number | null | undefined, theirs: number | null | undefine
 
 const show = (value: number | null | undefined) => (value == null ? '–' : String(value));
 
-function table(header: string[], rows: string[][]): string {
+export function table(header: string[], rows: string[][]): string {
   return [header, header.map(() => '---'), ...rows]
     .map((cells) => `| ${cells.join(' | ')} |`)
     .join('\n');

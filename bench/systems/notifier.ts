@@ -12,6 +12,17 @@ const ROOT = resolve(__dirname, '../..');
 const MAIN = resolve(ROOT, 'dist/apps/notifier/src/main.js');
 const DATABASE = 'notifier_bench';
 
+export interface NotifierOptions {
+  /** When set, the service writes a V8 CPU profile there on exit. */
+  profileDir?: string;
+  /** NOTIFIER_WORKERS (default 1). */
+  workers?: number;
+  /** More environment, e.g. SHUTDOWN_DRAIN_MS. */
+  env?: Record<string, string>;
+  /** Instances given the same JWT secret accept each other's tokens, as behind one balancer. */
+  jwtSecret?: string;
+}
+
 /**
  * The built service (`npm run build`), as production runs it: one process, or a cluster
  * primary with `workers` worker processes on the port (NOTIFIER_WORKERS).
@@ -22,20 +33,24 @@ export class NotifierSystem implements SystemUnderTest {
   readonly metricsText?: () => Promise<string>;
   private child?: ChildProcess;
   private url = '';
-  private readonly secret = randomBytes(32).toString('hex');
+  private readonly secret: string;
   private readonly adminToken = randomBytes(16).toString('hex');
-  private readonly jwt = new JwtService({ secret: this.secret });
+  private readonly jwt: JwtService;
   private readonly tokens = new Map<string, string>();
+  private readonly profileDir?: string;
+  private readonly workers: number;
 
   constructor(
     readonly port: number,
     private readonly postgres: BenchPostgres,
-    /** When set, the service writes a V8 CPU profile there on exit. */
-    private readonly profileDir?: string,
-    private readonly workers = 1,
+    private readonly options: NotifierOptions = {},
   ) {
-    this.name = workers === 1 ? 'notifier' : `notifier-${workers}w`;
-    if (workers === 1) this.metricsText = () => this.scrapeMetrics();
+    this.profileDir = options.profileDir;
+    this.workers = options.workers ?? 1;
+    this.secret = options.jwtSecret ?? randomBytes(32).toString('hex');
+    this.jwt = new JwtService({ secret: this.secret });
+    this.name = this.workers === 1 ? 'notifier' : `notifier-${this.workers}w`;
+    if (this.workers === 1) this.metricsText = () => this.scrapeMetrics();
   }
 
   async start(scenario: string): Promise<void> {
@@ -59,6 +74,7 @@ export class NotifierSystem implements SystemUnderTest {
         PORT: String(this.port),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
+        ...this.options.env,
       },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
@@ -95,6 +111,20 @@ export class NotifierSystem implements SystemUnderTest {
 
   async stop(): Promise<void> {
     if (this.child) await stopChild(this.child);
+  }
+
+  /** How the process ended: its exit code, else the signal that killed it; null while running. */
+  get exit(): number | string | null {
+    return this.child?.exitCode ?? this.child?.signalCode ?? null;
+  }
+
+  /** `GET /admin/stats` of this instance (one worker's, with workers). */
+  async adminStats(): Promise<Record<string, unknown>> {
+    const response = await fetch(`http://127.0.0.1:${this.port}/admin/stats`, {
+      headers: { Authorization: `Bearer ${this.adminToken}` },
+    });
+    if (!response.ok) throw new Error(`/admin/stats answered ${response.status}`);
+    return (await response.json()) as Record<string, unknown>;
   }
 
   stream(user: string): { path: string; headerLines: string } {
