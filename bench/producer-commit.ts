@@ -157,7 +157,7 @@ async function report(figures: Figure[], postgres: string): Promise<void> {
   const at = new Date().toISOString();
   const machine = `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, load average ${loadavg()[0].toFixed(2)} at the end`;
   await writeFile(
-    resolve(BENCH, 'results/producer-commit.json'),
+    resolve(BENCH, 'results/local/producer-commit.json'),
     `${JSON.stringify({ at, machine, postgres, seconds: SECONDS, repeats: REPEATS, figures }, null, 2)}\n`,
   );
   const rows = figures.map(

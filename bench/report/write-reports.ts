@@ -27,9 +27,16 @@ export async function writeReports(results: RunResults, published: boolean): Pro
   if (!published) return dir;
 
   const file = resolve(BENCH, 'RESULTS.md');
-  const earlier = historyRows(await readFile(file, 'utf8').catch(() => ''));
+  const current = await readFile(file, 'utf8').catch(() => '');
+  const earlier = historyRows(current);
   const newRows = previous.map(historyRow).filter((row) => !earlier.includes(row));
-  const markdown = `${resultsMarkdown(results, charts, 'results/')}\n${historySection([...newRows, ...earlier])}`;
+  // The standalone measurements (producer-commit.ts, rolling-restart.ts) keep their sections.
+  const standalone = current.match(STANDALONE_SECTION) ?? [];
+  const markdown = [
+    resultsMarkdown(results, charts, 'results/'),
+    ...standalone,
+    historySection([...newRows, ...earlier]),
+  ].join('\n\n');
   // Formatted the way `npx prettier --check` wants it, since this file is committed.
   const options = { ...(await resolveConfig(file)), parser: 'markdown' };
   await writeFile(file, await format(markdown, options));
@@ -37,10 +44,15 @@ export async function writeReports(results: RunResults, published: boolean): Pro
   return dir;
 }
 
+/** A published run's results: `<runId>.json`, where the run id is its start time. */
+const RUN_FILE = /^\d{4}-\d{2}-\d{2}T[\d-]+Z\.json$/;
+/** A section a standalone measurement keeps between `<!-- name:start -->` and `<!-- name:end -->`. */
+const STANDALONE_SECTION = /<!-- ([\w-]+):start -->[\s\S]*?<!-- \1:end -->/g;
+
 /** The runs whose files are in bench/results/ now, newest first. */
 async function publishedRuns(): Promise<RunResults[]> {
   const files = (await readdir(RESULTS))
-    .filter((name) => name.endsWith('.json'))
+    .filter((name) => RUN_FILE.test(name))
     .sort()
     .reverse();
   return Promise.all(
