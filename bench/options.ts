@@ -13,11 +13,12 @@ export interface BenchOptions {
   clientWorkers: number;
   producerWorkers: number;
   systems: string[];
+  scenarios: ScenarioName[];
   profile: boolean;
   build: boolean;
 }
 
-const FULL: Omit<BenchOptions, 'systems' | 'profile' | 'build'> = {
+const FULL: Omit<BenchOptions, 'systems' | 'scenarios' | 'profile' | 'build'> = {
   mode: 'full',
   latency: { streams: 10_000, users: 1_000, rate: 2_000, durationS: 30, drainTimeoutMs: 15_000 },
   throughput: {
@@ -41,17 +42,32 @@ const QUICK: typeof FULL = {
 };
 
 export const ALL_SYSTEMS = ['notifier', 'notifier-2w', 'baseline', 'nchan'];
+export const ALL_SCENARIOS = ['latency', 'throughput', 'storm'] as const;
+export type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 /**
  * `--quick`, `--profile` (V8 CPU profiles of the service, notifier only), `--no-build`,
- * `--systems=notifier,nchan`.
+ * `--systems=notifier,nchan`, `--scenarios=latency,storm`.
  */
 export function parseOptions(argv: string[]): BenchOptions {
   const flag = (name: string) => argv.includes(`--${name}`);
-  const listed = argv.find((arg) => arg.startsWith('--systems='))?.slice('--systems='.length);
   const profile = flag('profile');
-  const systems = listed ? listed.split(',') : profile ? ['notifier'] : ALL_SYSTEMS;
-  const unknown = systems.filter((name) => !ALL_SYSTEMS.includes(name));
-  if (unknown.length) throw new Error(`unknown systems: ${unknown.join(', ')}`);
-  return { ...(flag('quick') ? QUICK : FULL), systems, profile, build: !flag('no-build') };
+  const systems = listed(argv, 'systems', ALL_SYSTEMS, profile ? ['notifier'] : ALL_SYSTEMS);
+  const scenarios = listed(argv, 'scenarios', ALL_SCENARIOS, ALL_SCENARIOS);
+  const sizes = flag('quick') ? QUICK : FULL;
+  return { ...sizes, systems, scenarios, profile, build: !flag('no-build') };
+}
+
+function listed<T extends string>(
+  argv: string[],
+  name: string,
+  known: readonly T[],
+  fallback: readonly T[],
+): T[] {
+  const value = argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  if (!value) return [...fallback];
+  const names = value.split(',');
+  const unknown = names.filter((item) => !known.includes(item as T));
+  if (unknown.length) throw new Error(`unknown ${name}: ${unknown.join(', ')}`);
+  return names as T[];
 }

@@ -1,14 +1,14 @@
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../libs/embedded-postgres/src';
 
-/** Normalized statement text → number of calls. */
-export type StatementCalls = Record<string, number>;
+/** Normalized statement text → its calls and execution time so far. */
+export type StatementStats = Record<string, { calls: number; ms: number }>;
 
 export interface BenchPostgres {
   /** URL of a database on the bench server, created if missing. */
   database(name: string): Promise<string>;
-  /** Calls so far of every statement run in a database, per pg_stat_statements. */
-  statements(name: string): Promise<StatementCalls>;
+  /** Calls and execution time so far of every statement run in a database, per pg_stat_statements. */
+  statements(name: string): Promise<StatementStats>;
   stop(): Promise<void>;
 }
 
@@ -37,11 +37,14 @@ export async function startBenchPostgres(dir: string, port: number): Promise<Ben
     async statements(name) {
       const rows = await query(
         server.url,
-        `SELECT query, sum(calls)::bigint::text AS calls FROM pg_stat_statements
+        `SELECT query, sum(calls)::bigint::text AS calls, sum(total_exec_time)::text AS ms
+         FROM pg_stat_statements
          WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1) GROUP BY query`,
         [name],
       );
-      return Object.fromEntries(rows.map((row) => [row.query, Number(row.calls)]));
+      return Object.fromEntries(
+        rows.map((row) => [row.query, { calls: Number(row.calls), ms: Number(row.ms) }]),
+      );
     },
     stop: () => server.stop(),
   };

@@ -177,7 +177,7 @@ async function restartOnce(
     const phase = phaseOf(Math.round((RATE * (LEAD_MS + drainMs + TAIL_MS)) / 1000));
     await load.startPhase(phase);
     const movedClients = await load.failover(stopping.port, staying.port);
-    const metricsBefore = await staying.metricsText!();
+    const metricsBefore = { metricsText: await staying.metricsText!() };
     const producing = produce(phase, RATE);
     await sleep(LEAD_MS);
     const dropsBefore = await listenDrops();
@@ -186,7 +186,9 @@ async function restartOnce(
     const exitS = round((nowUs() - sigtermUs) / 1e6, 3);
     const produced = await producing;
     const outcome = await load.awaitPhase(WAIT_MS);
-    const stayingRuntime = runtimeBreakdown(metricsBefore, await staying.metricsText!());
+    const stayingRuntime = runtimeBreakdown(metricsBefore, {
+      metricsText: await staying.metricsText!(),
+    });
     const ended = await allReconnected(load, movedClients);
     const drops = (await listenDrops()) - dropsBefore;
     const figures = failoverFigures(ended, movedClients, sigtermUs);

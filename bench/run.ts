@@ -4,9 +4,9 @@ import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { freePort } from '../test/support/notifier-process';
 import type { Phase } from './load/protocol';
-import { ALL_SYSTEMS, parseOptions, BenchOptions } from './options';
+import { ALL_SCENARIOS, ALL_SYSTEMS, parseOptions, BenchOptions, ScenarioName } from './options';
 import { BenchPostgres, query, startBenchPostgres } from './postgres';
-import { runtimeBreakdown } from './report/metrics-breakdown';
+import { LoadSnapshot, runtimeBreakdown, RuntimeBreakdown } from './report/metrics-breakdown';
 import { summarizeProfile } from './report/profile-summary';
 import { writeReports } from './report/write-reports';
 import type { RunResults, SystemResults } from './run-results';
@@ -46,7 +46,8 @@ async function main(): Promise<void> {
     const published =
       options.mode === 'full' &&
       !options.profile &&
-      ALL_SYSTEMS.every((name) => options.systems.includes(name));
+      ALL_SYSTEMS.every((name) => options.systems.includes(name)) &&
+      ALL_SCENARIOS.every((name) => options.scenarios.includes(name));
     const dir = relative(ROOT, await writeReports(results, published));
     log(`results: ${dir}/${runId}.json and .md${published ? ', bench/RESULTS.md' : ''}`);
   } finally {
@@ -98,31 +99,31 @@ async function createSystem(
 async function benchSystem(system: SystemUnderTest, options: BenchOptions): Promise<SystemResults> {
   const results: SystemResults = { version: await system.version(), errors: [] };
   let phase = 0;
-  let metricsAtLoadStart: string | undefined;
+  let loadStart: LoadSnapshot | undefined;
   const context: ScenarioContext = {
     system,
     options,
     log: (line) => log(`${system.name}: ${line}`),
     nextPhase: (users, total): Phase => ({ phase: ++phase, users, total }),
-    markLoadStart: async () => void (metricsAtLoadStart = await system.metricsText?.()),
+    markLoadStart: async () => void (loadStart = await snapshot(system)),
   };
-  const scenarios: [string, () => Promise<void>][] = [
+  const scenarios: [ScenarioName, () => Promise<void>][] = [
     ['latency', async () => void Object.assign(results, await runLatency(context))],
     ['throughput', async () => void (results.throughput = await runThroughput(context))],
     ['storm', async () => void (results.storm = await runStorm(context))],
   ];
   for (const [name, run] of scenarios) {
+    if (!options.scenarios.includes(name)) continue;
     log(`${system.name}: starting for the ${name} scenario`);
     try {
-      metricsAtLoadStart = undefined;
+      loadStart = undefined;
       await system.start(name);
       await run();
-      const metricsAtEnd = await system.metricsText?.();
-      if (metricsAtLoadStart !== undefined && metricsAtEnd !== undefined) {
-        results.breakdown = {
-          ...results.breakdown,
-          [name]: runtimeBreakdown(metricsAtLoadStart, metricsAtEnd),
-        };
+      const loadEnd = await snapshot(system);
+      if (loadStart && loadEnd) {
+        const breakdown = runtimeBreakdown(loadStart, loadEnd);
+        results.breakdown = { ...results.breakdown, [name]: breakdown };
+        log(`${system.name}: ${name}: ${costLine(breakdown)}`);
       }
     } catch (error) {
       log(`${system.name}: ${name} FAILED: ${(error as Error).message}`);
@@ -132,6 +133,22 @@ async function benchSystem(system: SystemUnderTest, options: BenchOptions): Prom
     }
   }
   return results;
+}
+
+async function snapshot(system: SystemUnderTest): Promise<LoadSnapshot | undefined> {
+  const metricsText = await system.metricsText?.();
+  if (metricsText === undefined) return undefined;
+  return { metricsText, statements: await system.sqlStatements() };
+}
+
+function costLine(b: RuntimeBreakdown): string {
+  const slowest = (b.slowestStatements ?? [])
+    .map(({ query, calls, ms }) => `\n    ${ms} ms in ${calls} calls: ${query.slice(0, 140)}`)
+    .join('');
+  return (
+    `${b.framesWritten} frames written; per 1,000: service CPU ${b.cpuMsPerThousandFrames ?? '–'} ms, ` +
+    `Postgres statements ${b.sqlMsPerThousandFrames ?? '–'} ms${slowest}`
+  );
 }
 
 async function describeRun(

@@ -152,6 +152,7 @@ function timeBreakdown(results: RunResults): string {
         writtenToClient,
         `${b.eventLoopDelayMs.p50} / ${b.eventLoopDelayMs.p99} / ${b.eventLoopDelayMs.max}`,
         gc || '–',
+        `${b.cpuMsPerThousandFrames ?? '–'} / ${b.sqlMsPerThousandFrames ?? '–'}`,
       ];
     }),
   );
@@ -163,7 +164,9 @@ function timeBreakdown(results: RunResults): string {
       'Stored → written: `notifier_delivery_latency_seconds` less ingest, by medians. Read → written: ' +
       'one live batch, from the log read to the last stream write (`notifier_dispatch_seconds`; – while ' +
       'the hub does not report it). Written → client: the harness’s end-to-end median less created_at → ' +
-      'written. Event loop: delay p50 / p99 / max over the load. GC: pauses by kind over the load.',
+      'written. Event loop: delay p50 / p99 / max over the load. GC: pauses by kind over the load. ' +
+      'Cost: milliseconds per 1,000 frames written, of the service’s CPU and of Postgres executing its ' +
+      'statements (pg_stat_statements); less noisy than latency on a shared machine.',
     '',
     table(
       [
@@ -175,6 +178,7 @@ function timeBreakdown(results: RunResults): string {
         'written → client',
         'event-loop delay',
         'GC pauses',
+        'cost: service CPU / Postgres',
       ],
       rows,
     ),

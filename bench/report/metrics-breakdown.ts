@@ -1,3 +1,5 @@
+import type { StatementStats } from '../postgres';
+
 /**
  * Where a notification's time goes inside the service, from two scrapes of its /metrics (at
  * the start of a scenario's load and at its end): histogram deltas, read as Prometheus'
@@ -22,6 +24,26 @@ export interface RuntimeBreakdown {
   eventLoopDelayMs: { p50: number; p99: number; max: number };
   /** GC pauses in the window, by kind (notifier_gc_pause_seconds). */
   gc: Record<string, { count: number; totalMs: number }>;
+  /** Frames written to streams in the window (notifier_notifications_delivered_total). */
+  framesWritten: number;
+  /** The service's CPU time (user + system) per 1,000 frames written. */
+  cpuMsPerThousandFrames?: number;
+  /** Postgres' statement execution time (pg_stat_statements) per 1,000 frames written. */
+  sqlMsPerThousandFrames?: number;
+  /** The statements Postgres spent the most time on in the window. */
+  slowestStatements?: StatementTime[];
+}
+
+/** What the bench reads of a system at the start and at the end of a scenario's load. */
+export interface LoadSnapshot {
+  metricsText: string;
+  statements?: StatementStats;
+}
+
+export interface StatementTime {
+  query: string;
+  calls: number;
+  ms: number;
 }
 
 type Samples = Map<string, number>;
@@ -36,8 +58,8 @@ export function parsePrometheus(text: string): Samples {
   return samples;
 }
 
-export function runtimeBreakdown(beforeText: string, afterText: string): RuntimeBreakdown {
-  const [before, after] = [parsePrometheus(beforeText), parsePrometheus(afterText)];
+export function runtimeBreakdown(start: LoadSnapshot, end: LoadSnapshot): RuntimeBreakdown {
+  const [before, after] = [parsePrometheus(start.metricsText), parsePrometheus(end.metricsText)];
   const delay = (statistic: string) =>
     round((after.get(`notifier_event_loop_delay_seconds{statistic="${statistic}"}`) ?? 0) * 1000);
   return {
@@ -46,6 +68,43 @@ export function runtimeBreakdown(beforeText: string, afterText: string): Runtime
     dispatchPerBatch: histogramQuantiles(before, after, 'notifier_dispatch_seconds'),
     eventLoopDelayMs: { p50: delay('p50'), p99: delay('p99'), max: delay('max') },
     gc: gcPauses(before, after),
+    ...costPerFrames(before, after, statementTimes(start.statements, end.statements)),
+  };
+}
+
+function statementTimes(
+  before: StatementStats | undefined,
+  after: StatementStats | undefined,
+): StatementTime[] | undefined {
+  if (!before || !after) return undefined;
+  return Object.entries(after)
+    .map(([query, { calls, ms }]) => ({
+      query: query.replace(/\s+/g, ' '),
+      calls: calls - (before[query]?.calls ?? 0),
+      ms: round(ms - (before[query]?.ms ?? 0)),
+    }))
+    .filter((entry) => entry.calls > 0)
+    .sort((a, b) => b.ms - a.ms);
+}
+
+function costPerFrames(
+  before: Samples,
+  after: Samples,
+  statements: StatementTime[] | undefined,
+): Pick<
+  RuntimeBreakdown,
+  'framesWritten' | 'cpuMsPerThousandFrames' | 'sqlMsPerThousandFrames' | 'slowestStatements'
+> {
+  const delta = (series: string) => (after.get(series) ?? 0) - (before.get(series) ?? 0);
+  const framesWritten = delta('notifier_notifications_delivered_total');
+  if (framesWritten <= 0) return { framesWritten };
+  const perThousand = (ms: number) => round((ms / framesWritten) * 1000);
+  const sqlMs = statements?.reduce((sum, statement) => sum + statement.ms, 0);
+  return {
+    framesWritten,
+    cpuMsPerThousandFrames: perThousand(delta('notifier_process_cpu_seconds_total') * 1000),
+    sqlMsPerThousandFrames: sqlMs === undefined ? undefined : perThousand(sqlMs),
+    slowestStatements: statements?.slice(0, 5),
   };
 }
 

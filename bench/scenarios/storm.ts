@@ -1,6 +1,6 @@
 import { nowUs } from '../load/histogram';
 import type { Phase } from '../load/protocol';
-import type { StatementCalls } from '../postgres';
+import type { StatementStats } from '../postgres';
 import { assertOpened, ScenarioContext, sleep, streamSpecs, withLoad } from './context';
 import { round } from './latency';
 import { listenDrops } from './listen-drops';
@@ -91,14 +91,14 @@ export async function runStorm(context: ScenarioContext): Promise<StormResult> {
 }
 
 function statementDelta(
-  before: StatementCalls | undefined,
-  after: StatementCalls | undefined,
+  before: StatementStats | undefined,
+  after: StatementStats | undefined,
 ): Pick<StormResult, 'sqlStatements' | 'topStatements'> {
   if (!before || !after) return { sqlStatements: null, topStatements: [] };
   const delta = Object.entries(after)
-    .map(([query, calls]) => ({
+    .map(([query, { calls }]) => ({
       query: query.replace(/\s+/g, ' '),
-      calls: calls - (before[query] ?? 0),
+      calls: calls - (before[query]?.calls ?? 0),
     }))
     .filter((entry) => entry.calls > 0)
     .sort((a, b) => b.calls - a.calls);

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
 import ts from 'typescript';
-import type { BenchPostgres, StatementCalls } from '../postgres';
+import type { BenchPostgres, StatementStats } from '../postgres';
 import { rssKiB, stopChild, waitForHttp } from './processes';
 import type { SystemUnderTest } from './system';
 
@@ -65,7 +65,7 @@ export class BaselineSystem implements SystemUnderTest {
     return Promise.resolve();
   }
 
-  sqlStatements(): Promise<StatementCalls> {
+  sqlStatements(): Promise<StatementStats> {
     return this.postgres.statements(DATABASE);
   }
 

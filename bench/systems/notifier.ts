@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { get } from 'node:http';
 import { resolve } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
-import type { BenchPostgres, StatementCalls } from '../postgres';
+import type { BenchPostgres, StatementStats } from '../postgres';
 import { query } from '../postgres';
 import { rssKiB, stopChild, treePssKiB, waitForHttp } from './processes';
 import type { SystemUnderTest } from './system';
@@ -160,7 +160,7 @@ export class NotifierSystem implements SystemUnderTest {
     throw new Error('the outbox did not drain within 60 s');
   }
 
-  sqlStatements(): Promise<StatementCalls> {
+  sqlStatements(): Promise<StatementStats> {
     return this.postgres.statements(DATABASE);
   }
 

@@ -1,5 +1,5 @@
 import type { ProducerTarget } from '../load/protocol';
-import type { StatementCalls } from '../postgres';
+import type { StatementStats } from '../postgres';
 
 /** One peer under test, as every scenario sees it. */
 export interface SystemUnderTest {
@@ -15,8 +15,8 @@ export interface SystemUnderTest {
   memoryKiB(): Promise<number>;
   /** Resolves once everything produced so far can be replayed by a reconnecting client. */
   settled(): Promise<void>;
-  /** Calls of each SQL statement the system ran so far; undefined when it uses no SQL. */
-  sqlStatements(): Promise<StatementCalls | undefined>;
+  /** Calls and time of each SQL statement the system ran so far; undefined when it uses no SQL. */
+  sqlStatements(): Promise<StatementStats | undefined>;
   /** Its Prometheus /metrics text, when it has one that says where the time goes. */
   metricsText?(): Promise<string>;
   /** Software versions worth printing next to its figures. */
