@@ -36,22 +36,29 @@ export interface ReplayPage extends LogPage {
   deletedUpTo: bigint;
 }
 
-type SizedRow = LogRow & { fetched: string };
+type SizedRow = LogRow & { bytesThrough: string };
 
 /**
- * The ids of the next rows after $1 (at most $2), each with the payload bytes of the rows
- * before it; sizes come from the stored `payload_bytes`, so no row is serialized to be measured.
+ * The next rows after $1 (at most $2), cut after the row whose payload bytes, with those before
+ * it, reach $3: one pass over the index, with sizes from the stored `payload_bytes`, and only
+ * the rows kept are formatted (the outer select), so no row is serialized just to be measured.
  */
 const sizedPage = (filter: string) => `
-  SELECT id, sum(payload_bytes) OVER (ORDER BY id) - payload_bytes AS bytes_before,
-    count(*) OVER () AS fetched
-  FROM (SELECT id, payload_bytes FROM notifications WHERE id > $1 ${filter} ORDER BY id LIMIT $2) AS next`;
+  SELECT ${LOG_ROW}, bytes_through AS "bytesThrough"
+  FROM (
+    SELECT *, sum(payload_bytes) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) AS bytes_through
+    FROM (SELECT * FROM notifications WHERE id > $1 ${filter} ORDER BY id LIMIT $2) AS next
+  ) AS notifications
+  WHERE bytes_through - payload_bytes < $3
+  ORDER BY notifications.id`;
 
-/** Complete when every fetched row was kept and fewer than the row limit were due. */
+/**
+ * Complete when fewer rows than the row limit were due and the bytes stayed under theirs: a
+ * page cut exactly at its last row reads as incomplete, which costs one more (empty) read.
+ */
 function isComplete(rows: SizedRow[], limits: PageLimits): boolean {
   if (rows.length === 0) return true;
-  const fetched = Number(rows[0].fetched);
-  return fetched < limits.rows && rows.length === fetched;
+  return rows.length < limits.rows && Number(rows[rows.length - 1].bytesThrough) < limits.bytes;
 }
 
 function toLogRow(row: LogRow): LogRow {
@@ -117,12 +124,11 @@ export class NotificationRepository {
 
   /** The next rows of the whole log, for the live path: one query per batch per instance. */
   async pageAfter(afterId: bigint, limits: PageLimits): Promise<LogPage> {
-    const rows = await this.db.query<SizedRow[]>(
-      `WITH page AS (${sizedPage('')})
-       SELECT ${LOG_ROW}, page.fetched FROM page JOIN notifications USING (id)
-       WHERE page.bytes_before < $3 ORDER BY notifications.id`,
-      [afterId.toString(), limits.rows, limits.bytes],
-    );
+    const rows = await this.db.query<SizedRow[]>(sizedPage(''), [
+      afterId.toString(),
+      limits.rows,
+      limits.bytes,
+    ]);
     return { rows: rows.map(toLogRow), complete: isComplete(rows, limits) };
   }
 
@@ -133,14 +139,10 @@ export class NotificationRepository {
    */
   async replayPage(userId: string, afterId: bigint, limits: PageLimits): Promise<ReplayPage> {
     const rows = await this.db.query<(SizedRow & { deletedUpTo: string })[]>(
-      `WITH page AS (${sizedPage('AND user_id = $4')})
-       SELECT watermark."deletedUpTo", sent.*
+      `SELECT watermark."deletedUpTo", sent.*
        FROM (SELECT coalesce(max(deleted_up_to), 0)::text AS "deletedUpTo" FROM retention_watermark) AS watermark
-       LEFT JOIN LATERAL (
-         SELECT ${LOG_ROW}, page.fetched, notifications.id AS position
-         FROM page JOIN notifications USING (id) WHERE page.bytes_before < $3
-       ) AS sent ON true
-       ORDER BY sent.position`,
+       LEFT JOIN LATERAL (${sizedPage('AND user_id = $4')}) AS sent ON true
+       ORDER BY sent.id::bigint`,
       [afterId.toString(), limits.rows, limits.bytes, userId],
     );
     const page = rows.filter((row) => row.id !== null);
