@@ -11,6 +11,7 @@ import { AddTraceparent1764300000000 } from '../../../migrations/1764300000000-A
 import { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from './connection-settings';
 import { AddDeliveryReceipts1764400000000 } from '../../../migrations/1764400000000-AddDeliveryReceipts';
 import { CreatePushSubscriptions1764450000000 } from '../../../migrations/1764450000000-CreatePushSubscriptions';
+import { LeaveRoomForDeliveryReceipts1764500000000 } from '../../../migrations/1764500000000-LeaveRoomForDeliveryReceipts';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { OutboxEntryEntity } from './entities/outbox-entry.entity';
@@ -29,6 +30,7 @@ export const MIGRATIONS = [
   AddTraceparent1764300000000,
   AddDeliveryReceipts1764400000000,
   CreatePushSubscriptions1764450000000,
+  LeaveRoomForDeliveryReceipts1764500000000,
 ];
 
 export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {
