@@ -70,7 +70,8 @@ export function takeOverSocket(
     // A Node whose HTTP server is built otherwise: taking over blindly could corrupt the stream.
     throw new Error(`takeOverSocket does not know this Node's HTTP server (${process.version})`);
   }
-  socket.write(responseHead(response, headers));
+  const sink = new SocketSink(socket);
+  sink.write(responseHead(response, headers));
   // This runs inside the parser's execute (the request handler is its callback), and freeing
   // a parser there breaks the requests it still parses. Until the release, the response stays
   // the socket's current one, so a pipelined request only queues behind it and is dropped.
@@ -78,7 +79,7 @@ export function takeOverSocket(
     if (socket.destroyed) return; // Node's HTTP server closed it all, and logged it, already
     releaseFromHttpServer(request, response, socket, parser);
   });
-  return new SocketSink(socket);
+  return sink;
 }
 
 function responseHead(response: ServerResponse, headers: OutgoingHttpHeaders): string {
@@ -140,9 +141,13 @@ function removeHttpServerListeners(socket: Socket): void {
 /**
  * The socket as the hub sees it. The client only ever sends a FIN (or stray bytes, dropped);
  * a socket error (ECONNRESET, EPIPE: the client is gone) destroys it, and 'close' ends the stream.
+ * What is written in one tick of the event loop (a head and its first frames, a replay page, a
+ * live batch) leaves in one `writev`, not one system call per frame.
  */
 class SocketSink implements StreamSink {
-  constructor(private readonly socket: Socket) {
+  corked = false;
+
+  constructor(readonly socket: Socket) {
     socket.on('data', discard);
     socket.on('end', () => socket.end());
     socket.on('error', () => socket.destroy());
@@ -151,6 +156,11 @@ class SocketSink implements StreamSink {
 
   write(chunk: Buffer | string): boolean {
     if (this.socket.destroyed || this.socket.writableEnded) return false;
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(uncork, this);
+    }
     return this.socket.write(chunk);
   }
 
@@ -185,6 +195,11 @@ class SocketSink implements StreamSink {
     this.socket.off(event, listener);
     return this;
   }
+}
+
+function uncork(sink: SocketSink): void {
+  sink.corked = false;
+  sink.socket.uncork();
 }
 
 function discard(): void {

@@ -75,7 +75,8 @@ export class StreamConnection {
   private endReason?: EndReason;
   private position: bigint;
   private readonly held: HeldEvents;
-  private readonly lifetime = new AbortController();
+  /** Ends the replay loop's wait for 'drain', when there is one. */
+  private stopWaiting?: () => void;
   private beatTimer?: NodeJS.Timeout;
   private graceTimer?: NodeJS.Timeout;
   /** Bytes handed to the sink, and how many of them it had flushed at the last heartbeat. */
@@ -145,7 +146,7 @@ export class StreamConnection {
     this.endReason = reason;
     this.held.clear();
     clearTimeout(this.beatTimer);
-    this.lifetime.abort();
+    this.stopWaiting?.();
     this.observer.ended(this, reason);
     if (reason === 'client') return;
     if (reason === 'slow-consumer' || reason === 'error') {
@@ -187,7 +188,7 @@ export class StreamConnection {
       const sent: LogEvent[] = [];
       for (const event of page.events) {
         if (event.id <= this.position) continue;
-        if (!(await this.writable())) return;
+        if (this.ended || (this.sink.writableNeedDrain && !(await this.writable()))) return;
         this.send(event);
         sent.push(event);
       }
@@ -231,15 +232,14 @@ export class StreamConnection {
   private writable(): Promise<boolean> {
     if (this.currentMode === 'ended') return Promise.resolve(false);
     if (!this.sink.writableNeedDrain) return Promise.resolve(true);
-    const { signal } = this.lifetime;
     return new Promise((resolve) => {
       const settle = () => {
         this.sink.off('drain', settle);
-        signal.removeEventListener('abort', settle);
+        this.stopWaiting = undefined;
         resolve(this.currentMode !== 'ended');
       };
       this.sink.on('drain', settle);
-      signal.addEventListener('abort', settle);
+      this.stopWaiting = settle;
     });
   }
 
