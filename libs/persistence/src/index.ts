@@ -5,7 +5,6 @@ export { dataSourceOptions } from './data-source-options';
 export { PersistenceModule } from './persistence.module';
 export { ClosedStreamRepository } from './repositories/closed-stream.repository';
 export { NotificationRepository } from './repositories/notification.repository';
-export { CHANNELS, LOCK_SPACE, LOCKS, lockKeys } from './postgres-objects';
 export type {
   AppendResult,
   InboxQuery,

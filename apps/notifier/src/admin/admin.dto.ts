@@ -1,15 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import type { NotificationEntity } from '@app/persistence';
+import { MAX_PAYLOAD_BYTES, NOTIFICATION_TYPE_PATTERN } from '@app/postgres-objects';
 import { PageQueryDto } from '../validation/page-query.dto';
 import { NotificationDto } from '../inbox/notification.dto';
-import {
-  IsJsonWithin,
-  IsLogId,
-  IsUserId,
-  MAX_PAYLOAD_BYTES,
-  TYPE_PATTERN,
-} from '../validation/field-rules';
+import { IsJsonWithin, IsLogId, IsNotificationType, IsUserId } from '../validation/field-rules';
 
 export class CreateNotificationDto {
   @ApiProperty({ example: 'user-42', description: '1–200 characters, no control characters' })
@@ -19,11 +14,11 @@ export class CreateNotificationDto {
   @ApiPropertyOptional({
     example: 'order.shipped',
     default: 'message',
-    pattern: TYPE_PATTERN.source,
+    pattern: NOTIFICATION_TYPE_PATTERN,
   })
   @IsOptional()
   @IsString()
-  @Matches(TYPE_PATTERN, { message: 'type must match ^[A-Za-z0-9_.:-]{1,100}$' })
+  @IsNotificationType()
   type: string = 'message';
 
   @ApiPropertyOptional({ example: { orderId: 1234 }, description: 'Any JSON, at most 64 KiB' })
@@ -48,7 +43,7 @@ export class AdminNotificationsQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(TYPE_PATTERN, { message: 'type must match ^[A-Za-z0-9_.:-]{1,100}$' })
+  @IsNotificationType()
   type?: string;
 
   @ApiPropertyOptional({

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { ChangeFeed, SingleFlight } from '@app/change-feed';
-import { CHANNELS, ClosedStreamRepository } from '@app/persistence';
+import { ClosedStreamRepository } from '@app/persistence';
+import { CHANNELS } from '@app/postgres-objects';
 import { StreamHub } from './stream-hub';
 
 /**

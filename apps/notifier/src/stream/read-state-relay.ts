@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ChangeFeed, SingleFlight } from '@app/change-feed';
-import { CHANNELS, ReadStateChange, ReadStateChangeRepository } from '@app/persistence';
+import { ReadStateChange, ReadStateChangeRepository } from '@app/persistence';
+import { CHANNELS } from '@app/postgres-objects';
 import { readFrame } from './notification-frame';
 import { StreamHub } from './stream-hub';
 

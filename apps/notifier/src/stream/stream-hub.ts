@@ -6,7 +6,8 @@ import {
 } from '@nestjs/common';
 import { ChangeFeed, SingleFlight } from '@app/change-feed';
 import { NotifierConfig } from '@app/config';
-import { CHANNELS, LogRow, NotificationRepository, PageLimits } from '@app/persistence';
+import { LogRow, NotificationRepository, PageLimits } from '@app/persistence';
+import { CHANNELS } from '@app/postgres-objects';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { DeliveryReceipts } from '../receipts/delivery-receipts';
 import { traceDeliveryBatch } from '../tracing/notifier-tracer';
