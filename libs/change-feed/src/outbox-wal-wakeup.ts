@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
-import { CONNECTION_SETTINGS } from '@app/persistence';
+import { CONNECTION_SETTINGS } from '@app/config';
 import { OUTBOX_PUBLICATION } from '@app/postgres-objects';
 import { reconnectDelay } from './change-feed';
 

@@ -1,5 +1,3 @@
-export { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from './connection-settings';
-export { DATABASE_URL } from './database-url';
 export { InvalidValueError, translatingDatabaseErrors, UnknownTableError } from './database-errors';
 export { dataSourceOptions } from './data-source-options';
 export { PersistenceModule } from './persistence.module';

@@ -5,10 +5,11 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { ChangeFeed, OutboxWalWakeup, SingleFlight } from '@app/change-feed';
-import { NotifierConfig, OutboxWakeMode } from '@app/config';
-import { DATABASE_URL, NotificationRepository } from '@app/persistence';
+import { ChangeFeed, OutboxWalWakeup } from '@app/change-feed';
+import { DATABASE_URL, NotifierConfig, OutboxWakeMode } from '@app/config';
+import { NotificationRepository } from '@app/persistence';
 import { CHANNELS } from '@app/postgres-objects';
+import { SingleFlight } from '@app/single-flight';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { traceIngestBatch } from '../tracing/notifier-tracer';
 import { IngestLeadership } from './ingest-leadership';
