@@ -1,4 +1,4 @@
-export { InvalidValueError, translatingDatabaseErrors, UnknownTableError } from './database-errors';
+export { InvalidValueError, UnknownTableError } from './database-errors';
 export { dataSourceOptions } from './data-source-options';
 export { PersistenceModule } from './persistence.module';
 export { ClosedStreamRepository } from './repositories/closed-stream.repository';

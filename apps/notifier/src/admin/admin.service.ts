@@ -1,11 +1,6 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import {
-  ClosedStreamRepository,
-  NotificationRepository,
-  OutboxRepository,
-  translatingDatabaseErrors,
-} from '@app/persistence';
+import { ClosedStreamRepository, NotificationRepository, OutboxRepository } from '@app/persistence';
 import { OutboxIngester } from '../ingest/outbox-ingester';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { StreamHub } from '../stream/stream-hub';
@@ -17,9 +12,6 @@ import {
   CreateNotificationDto,
   StatsDto,
 } from './admin.dto';
-
-/** userId and type are validated before; only the free-form payload can hold what Postgres refuses. */
-const OUTBOX_FIELDS = { value: 'payload' };
 
 @Injectable()
 export class AdminService {
@@ -36,9 +28,7 @@ export class AdminService {
 
   /** Same path as any producer: the outbox, so the ordering invariant holds for admins too. */
   enqueue({ userId, type, payload }: CreateNotificationDto): Promise<void> {
-    return translatingDatabaseErrors(OUTBOX_FIELDS, () =>
-      this.outbox.enqueue(userId, type, payload),
-    );
+    return this.outbox.enqueue(userId, type, payload);
   }
 
   async list(query: AdminNotificationsQueryDto): Promise<AdminNotificationsPageDto> {
