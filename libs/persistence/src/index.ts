@@ -4,6 +4,7 @@ export { PersistenceModule } from './persistence.module';
 export { ClosedStreamRepository } from './repositories/closed-stream.repository';
 export { NotificationRepository } from './repositories/notification.repository';
 export type {
+  AdminLogRow,
   AppendResult,
   InboxQuery,
   LogQuery,
@@ -13,7 +14,6 @@ export type {
   PageLimits,
   ReplayPage,
 } from './repositories/notification.repository';
-export { NotificationEntity } from './entities/notification.entity';
 export { OutboxRepository } from './repositories/outbox.repository';
 export type { OutboxBacklog } from './repositories/outbox.repository';
 export { ReadStateChangeRepository } from './repositories/read-state-change.repository';

@@ -23,6 +23,7 @@ import {
 } from '@nestjs/swagger';
 import { AdminAuthGuard } from '@app/auth';
 import { ErrorBodyDto } from '../errors/error-body.dto';
+import { JsonText, SendsJsonText } from '../notifications/json-text';
 import { LogIdPipe, UserIdPipe } from '../validation/field-rules';
 import {
   AcceptedDto,
@@ -61,7 +62,8 @@ export class AdminController {
   @ApiOperation({ summary: 'The log, oldest first, filtered and paged by `after`' })
   @ApiOkResponse({ type: AdminNotificationsPageDto })
   @ApiBadRequestResponse({ type: ErrorBodyDto })
-  list(@Query() query: AdminNotificationsQueryDto): Promise<AdminNotificationsPageDto> {
+  @SendsJsonText()
+  list(@Query() query: AdminNotificationsQueryDto): Promise<JsonText> {
     return this.admin.list(query);
   }
 
@@ -70,7 +72,8 @@ export class AdminController {
   @ApiOkResponse({ type: AdminNotificationDto })
   @ApiBadRequestResponse({ type: ErrorBodyDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  findOne(@Param('id', LogIdPipe) id: bigint): Promise<AdminNotificationDto> {
+  @SendsJsonText()
+  findOne(@Param('id', LogIdPipe) id: bigint): Promise<JsonText> {
     return this.admin.findOne(id);
   }
 

@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
-import type { NotificationEntity } from '@app/persistence';
 import { MAX_PAYLOAD_BYTES, NOTIFICATION_TYPE_PATTERN } from '@app/postgres-objects';
 import { PageQueryDto } from '../validation/page-query.dto';
-import { NotificationDto } from '../inbox/notification.dto';
+import { NotificationDto } from '../notifications/notification.dto';
 import { IsJsonWithin, IsLogId, IsNotificationType, IsUserId } from '../validation/field-rules';
 
 export class CreateNotificationDto {
@@ -54,6 +53,7 @@ export class AdminNotificationsQueryDto extends PageQueryDto {
   after?: string;
 }
 
+/** For the OpenAPI document only, as NotificationDto: adminNotificationJson makes the JSON. */
 export class AdminNotificationDto extends NotificationDto {
   @ApiProperty({ example: 'user-42' })
   userId!: string;
@@ -63,14 +63,6 @@ export class AdminNotificationDto extends NotificationDto {
     description: 'When the ingester appended it to the log',
   })
   storedAt!: string;
-
-  static override from(entity: NotificationEntity): AdminNotificationDto {
-    return {
-      ...NotificationDto.from(entity),
-      userId: entity.userId,
-      storedAt: entity.storedAt.toISOString(),
-    };
-  }
 }
 
 export class AdminNotificationsPageDto {

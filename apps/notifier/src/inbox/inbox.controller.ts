@@ -11,6 +11,7 @@ import {
 } from '@nestjs/swagger';
 import { CurrentUser, UserAuthGuard } from '@app/auth';
 import { ErrorBodyDto } from '../errors/error-body.dto';
+import { JsonText, SendsJsonText } from '../notifications/json-text';
 import { LogIdPipe } from '../validation/field-rules';
 import { InboxPageDto, InboxQueryDto, ReadAllResultDto, UnreadCountDto } from './inbox.dto';
 import { InboxService } from './inbox.service';
@@ -27,7 +28,8 @@ export class InboxController {
   @ApiOperation({ summary: 'The signed-in user’s notifications, newest first' })
   @ApiOkResponse({ type: InboxPageDto })
   @ApiBadRequestResponse({ type: ErrorBodyDto })
-  page(@CurrentUser() userId: string, @Query() query: InboxQueryDto): Promise<InboxPageDto> {
+  @SendsJsonText()
+  page(@CurrentUser() userId: string, @Query() query: InboxQueryDto): Promise<JsonText> {
     return this.inbox.page(userId, query);
   }
 
