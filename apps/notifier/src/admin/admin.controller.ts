@@ -1,30 +1,16 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Put,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AdminAuthGuard } from '@app/auth';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { JsonText, SendsJsonText } from '../notifications/json-text';
 import { LogIdPipe, UserIdPipe } from '../validation/field-rules';
+import { AdminRoutes } from '../route-access';
 import {
   AcceptedDto,
   AdminNotificationDto,
@@ -37,10 +23,7 @@ import {
 } from './admin.dto';
 import { AdminService } from './admin.service';
 
-@ApiTags('admin')
-@ApiBearerAuth('admin')
-@ApiUnauthorizedResponse({ type: ErrorBodyDto, description: 'Missing or wrong ADMIN_TOKEN' })
-@UseGuards(AdminAuthGuard)
+@AdminRoutes()
 @Controller('admin')
 export class AdminController {
   constructor(private readonly admin: AdminService) {}
