@@ -1,4 +1,10 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import {
+  CHANNELS,
+  MAX_PAYLOAD_BYTES,
+  NOTIFICATION_TYPE_PATTERN,
+  OUTBOX_NOTIFY_TRIGGER,
+} from '../libs/postgres-objects/src';
 
 /**
  * The outbox producers write to, the log only the ingester writes to, and the closed streams.
@@ -18,9 +24,9 @@ export class CreateNotifierSchema1763750000000 implements MigrationInterface {
         CONSTRAINT outbox_user_id_1_to_200_chars_without_control_characters
           CHECK (char_length(user_id) BETWEEN 1 AND 200 AND user_id !~ '[\\x01-\\x1f\\x7f-\\x9f]'),
         CONSTRAINT outbox_type_matches_a_z_0_9_dot_colon_dash_underscore_1_to_100
-          CHECK (type ~ '^[A-Za-z0-9_.:-]{1,100}$'),
+          CHECK (type ~ '${NOTIFICATION_TYPE_PATTERN}'),
         CONSTRAINT outbox_payload_at_most_64_kib
-          CHECK (octet_length(payload::text) <= 65536)
+          CHECK (octet_length(payload::text) <= ${MAX_PAYLOAD_BYTES})
       )`);
 
     await db.query(`CREATE SEQUENCE notifications_id_seq AS bigint`);
@@ -50,11 +56,11 @@ export class CreateNotifierSchema1763750000000 implements MigrationInterface {
     await db.query(`
       CREATE FUNCTION notifier_wake_ingester() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM pg_notify('notification_outbox', '');
+        PERFORM pg_notify('${CHANNELS.outbox}', '');
         RETURN NULL;
       END $$`);
     await db.query(`
-      CREATE TRIGGER notification_outbox_inserted
+      CREATE TRIGGER ${OUTBOX_NOTIFY_TRIGGER}
         AFTER INSERT ON notification_outbox
         FOR EACH STATEMENT EXECUTE FUNCTION notifier_wake_ingester()`);
 
@@ -64,7 +70,7 @@ export class CreateNotifierSchema1763750000000 implements MigrationInterface {
       BEGIN
         SELECT max(id) INTO newest FROM appended;
         IF newest IS NOT NULL THEN
-          PERFORM pg_notify('notifications_appended', newest::text);
+          PERFORM pg_notify('${CHANNELS.appended}', newest::text);
         END IF;
         RETURN NULL;
       END $$`);
@@ -76,7 +82,7 @@ export class CreateNotifierSchema1763750000000 implements MigrationInterface {
     await db.query(`
       CREATE FUNCTION notifier_announce_closed_streams() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM pg_notify('closed_streams_changed', '');
+        PERFORM pg_notify('${CHANNELS.closedStreams}', '');
         RETURN NULL;
       END $$`);
     await db.query(`

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CHANNELS, LOCK_SPACE, LOCKS } from '../libs/persistence/src/postgres-objects';
+import { CHANNELS, LOCK_SPACE, LOCKS } from '../libs/postgres-objects/src';
 
 /**
  * Pages of the log are bounded in bytes: each row carries the size of its payload as the

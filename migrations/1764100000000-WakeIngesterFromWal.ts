@@ -1,8 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import {
-  OUTBOX_NOTIFY_TRIGGER,
-  OUTBOX_PUBLICATION,
-} from '../libs/change-feed/src/outbox-wake-names';
+import { OUTBOX_NOTIFY_TRIGGER, OUTBOX_PUBLICATION } from '../libs/postgres-objects/src';
 
 /**
  * Producers' transactions run no NOTIFY by default: a transaction that ran NOTIFY takes

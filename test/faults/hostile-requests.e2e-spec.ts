@@ -1,5 +1,5 @@
 import { JwtService } from '@nestjs/jwt';
-import { CHANNELS } from '@app/persistence';
+import { CHANNELS } from '@app/postgres-objects';
 import { healthStatus } from '../support/database-faults';
 import {
   Producer,

@@ -1,4 +1,4 @@
-import { LOCK_SPACE } from '@app/persistence';
+import { LOCK_SPACE } from '@app/postgres-objects';
 import { ContinuousProducer } from '../support/continuous-producer';
 import { checkDelivery, exactly, waitForDrainedOutbox } from '../support/delivery';
 import { Producer } from '../support/notifier-harness';

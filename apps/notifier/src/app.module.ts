@@ -24,7 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
+        ConfigModule.forRoot(config, databaseUrl),
         LoggerModule.forRoot({ pinoHttp: requestLogOptions(config.logLevel) }),
         PersistenceModule.forRoot(databaseUrl),
         ChangeFeedModule,

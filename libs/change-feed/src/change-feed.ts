@@ -6,7 +6,7 @@ import {
   OnApplicationShutdown,
 } from '@nestjs/common';
 import createSubscriber, { Subscriber } from 'pg-listen';
-import { CONNECTION_SETTINGS, DATABASE_URL } from '@app/persistence';
+import { CONNECTION_SETTINGS, DATABASE_URL } from '@app/config';
 
 export type ChangeHandler = (payload: string | undefined) => void;
 export type ConnectedHandler = () => void;

@@ -2,9 +2,12 @@ import { Logger } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import type { Client } from 'pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
-import { CONNECTION_SETTINGS } from '@app/persistence';
+import { CONNECTION_SETTINGS } from '@app/config';
+import { OUTBOX_PUBLICATION } from '@app/postgres-objects';
 import { reconnectDelay } from './change-feed';
-import { OUTBOX_PUBLICATION, OUTBOX_WAL_APPLICATION } from './outbox-wake-names';
+
+/** application_name of the leader's replication connection, as pg_stat_activity shows it. */
+export const OUTBOX_WAL_APPLICATION = 'notifier-outbox-wal';
 
 /**
  * The server is asked for a reply this often, which also confirms the last LSN it sent: the

@@ -1,4 +1,6 @@
 export { ConfigModule } from './config.module';
+export { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from './connection-settings';
+export { DATABASE_URL } from './database-url';
 export { ConfigError, loadConfig } from './load-config';
 export { NotifierConfig, OUTBOX_WAKE_MODES } from './notifier-config';
 export type { JwtVerification, OutboxWakeMode, PushConfig, VapidKeys } from './notifier-config';

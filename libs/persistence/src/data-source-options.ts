@@ -8,10 +8,11 @@ import { WakeIngesterFromWal1764100000000 } from '../../../migrations/1764100000
 import { RefuseWatchingOwnTables1764200000000 } from '../../../migrations/1764200000000-RefuseWatchingOwnTables';
 import { PinFunctionSearchPath1764210000000 } from '../../../migrations/1764210000000-PinFunctionSearchPath';
 import { AddTraceparent1764300000000 } from '../../../migrations/1764300000000-AddTraceparent';
-import { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from './connection-settings';
 import { AddDeliveryReceipts1764400000000 } from '../../../migrations/1764400000000-AddDeliveryReceipts';
 import { CreatePushSubscriptions1764450000000 } from '../../../migrations/1764450000000-CreatePushSubscriptions';
 import { LeaveRoomForDeliveryReceipts1764500000000 } from '../../../migrations/1764500000000-LeaveRoomForDeliveryReceipts';
+// By a relative path: this lib loads where no path alias resolves (see postgres-objects.ts).
+import { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from '../../config/src/connection-settings';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
 import { NotificationEntity } from './entities/notification.entity';
 import { OutboxEntryEntity } from './entities/outbox-entry.entity';

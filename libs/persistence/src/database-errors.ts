@@ -38,7 +38,8 @@ interface PostgresFailure {
 /**
  * The one place that reads Postgres errors: runs a statement and turns a refusal into an
  * InvalidValueError or UnknownTableError (anything else is rethrown as it is). The messages
- * carry Postgres's reason and never the statement's parameters.
+ * carry Postgres's reason and never the statement's parameters. Repositories wrap their
+ * statements in it, so nothing above them ever sees a driver error to translate.
  */
 export async function translatingDatabaseErrors<T>(
   fields: StatementFields,

@@ -1,12 +1,10 @@
-export { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from './connection-settings';
-export { DATABASE_URL } from './database-url';
-export { InvalidValueError, translatingDatabaseErrors, UnknownTableError } from './database-errors';
+export { InvalidValueError, UnknownTableError } from './database-errors';
 export { dataSourceOptions } from './data-source-options';
 export { PersistenceModule } from './persistence.module';
 export { ClosedStreamRepository } from './repositories/closed-stream.repository';
 export { NotificationRepository } from './repositories/notification.repository';
-export { CHANNELS, LOCK_SPACE, LOCKS, lockKeys } from './postgres-objects';
 export type {
+  AdminLogRow,
   AppendResult,
   InboxQuery,
   LogQuery,
@@ -16,7 +14,6 @@ export type {
   PageLimits,
   ReplayPage,
 } from './repositories/notification.repository';
-export { NotificationEntity } from './entities/notification.entity';
 export { OutboxRepository } from './repositories/outbox.repository';
 export type { OutboxBacklog } from './repositories/outbox.repository';
 export { ReadStateChangeRepository } from './repositories/read-state-change.repository';

@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from './data-source-options';
-import { DATABASE_URL } from './database-url';
 import { MigrationRunner } from './migration-runner';
 import { ClosedStreamRepository } from './repositories/closed-stream.repository';
 import { NotificationRepository } from './repositories/notification.repository';
@@ -31,8 +30,8 @@ export class PersistenceModule {
       module: PersistenceModule,
       global: true,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(url))],
-      providers: [{ provide: DATABASE_URL, useValue: url }, MigrationRunner, ...REPOSITORIES],
-      exports: [DATABASE_URL, ...REPOSITORIES],
+      providers: [MigrationRunner, ...REPOSITORIES],
+      exports: REPOSITORIES,
     };
   }
 }

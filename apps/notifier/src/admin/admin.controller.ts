@@ -1,29 +1,16 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Param,
-  Post,
-  Put,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AdminAuthGuard } from '@app/auth';
 import { ErrorBodyDto } from '../errors/error-body.dto';
+import { JsonText, SendsJsonText } from '../notifications/json-text';
 import { LogIdPipe, UserIdPipe } from '../validation/field-rules';
+import { AdminRoutes } from '../route-access';
 import {
   AcceptedDto,
   AdminNotificationDto,
@@ -36,10 +23,7 @@ import {
 } from './admin.dto';
 import { AdminService } from './admin.service';
 
-@ApiTags('admin')
-@ApiBearerAuth('admin')
-@ApiUnauthorizedResponse({ type: ErrorBodyDto, description: 'Missing or wrong ADMIN_TOKEN' })
-@UseGuards(AdminAuthGuard)
+@AdminRoutes()
 @Controller('admin')
 export class AdminController {
   constructor(private readonly admin: AdminService) {}
@@ -61,7 +45,8 @@ export class AdminController {
   @ApiOperation({ summary: 'The log, oldest first, filtered and paged by `after`' })
   @ApiOkResponse({ type: AdminNotificationsPageDto })
   @ApiBadRequestResponse({ type: ErrorBodyDto })
-  list(@Query() query: AdminNotificationsQueryDto): Promise<AdminNotificationsPageDto> {
+  @SendsJsonText()
+  list(@Query() query: AdminNotificationsQueryDto): Promise<JsonText> {
     return this.admin.list(query);
   }
 
@@ -70,7 +55,8 @@ export class AdminController {
   @ApiOkResponse({ type: AdminNotificationDto })
   @ApiBadRequestResponse({ type: ErrorBodyDto })
   @ApiNotFoundResponse({ type: ErrorBodyDto })
-  findOne(@Param('id', LogIdPipe) id: bigint): Promise<AdminNotificationDto> {
+  @SendsJsonText()
+  findOne(@Param('id', LogIdPipe) id: bigint): Promise<JsonText> {
     return this.admin.findOne(id);
   }
 

@@ -1,15 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import type { NotificationEntity } from '@app/persistence';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { MAX_PAYLOAD_BYTES, NOTIFICATION_TYPE_PATTERN } from '@app/postgres-objects';
 import { PageQueryDto } from '../validation/page-query.dto';
-import { NotificationDto } from '../inbox/notification.dto';
-import {
-  IsJsonWithin,
-  IsLogId,
-  IsUserId,
-  MAX_PAYLOAD_BYTES,
-  TYPE_PATTERN,
-} from '../validation/field-rules';
+import { NotificationDto } from '../notifications/notification.dto';
+import { IsJsonWithin, IsLogId, IsNotificationType, IsUserId } from '../validation/field-rules';
 
 export class CreateNotificationDto {
   @ApiProperty({ example: 'user-42', description: '1–200 characters, no control characters' })
@@ -19,11 +13,11 @@ export class CreateNotificationDto {
   @ApiPropertyOptional({
     example: 'order.shipped',
     default: 'message',
-    pattern: TYPE_PATTERN.source,
+    pattern: NOTIFICATION_TYPE_PATTERN,
   })
   @IsOptional()
   @IsString()
-  @Matches(TYPE_PATTERN, { message: 'type must match ^[A-Za-z0-9_.:-]{1,100}$' })
+  @IsNotificationType()
   type: string = 'message';
 
   @ApiPropertyOptional({ example: { orderId: 1234 }, description: 'Any JSON, at most 64 KiB' })
@@ -48,7 +42,7 @@ export class AdminNotificationsQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional()
   @IsOptional()
-  @Matches(TYPE_PATTERN, { message: 'type must match ^[A-Za-z0-9_.:-]{1,100}$' })
+  @IsNotificationType()
   type?: string;
 
   @ApiPropertyOptional({
@@ -59,6 +53,7 @@ export class AdminNotificationsQueryDto extends PageQueryDto {
   after?: string;
 }
 
+/** For the OpenAPI document only, as NotificationDto: adminNotificationJson makes the JSON. */
 export class AdminNotificationDto extends NotificationDto {
   @ApiProperty({ example: 'user-42' })
   userId!: string;
@@ -68,14 +63,6 @@ export class AdminNotificationDto extends NotificationDto {
     description: 'When the ingester appended it to the log',
   })
   storedAt!: string;
-
-  static override from(entity: NotificationEntity): AdminNotificationDto {
-    return {
-      ...NotificationDto.from(entity),
-      userId: entity.userId,
-      storedAt: entity.storedAt.toISOString(),
-    };
-  }
 }
 
 export class AdminNotificationsPageDto {

@@ -1,25 +1,17 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import {
-  ClosedStreamRepository,
-  NotificationRepository,
-  OutboxRepository,
-  translatingDatabaseErrors,
-} from '@app/persistence';
+import { ClosedStreamRepository, NotificationRepository, OutboxRepository } from '@app/persistence';
 import { OutboxIngester } from '../ingest/outbox-ingester';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
+import { jsonPage, JsonText } from '../notifications/json-text';
+import { adminNotificationJson } from '../notifications/notification-json';
 import { StreamHub } from '../stream/stream-hub';
 import {
-  AdminNotificationDto,
-  AdminNotificationsPageDto,
   AdminNotificationsQueryDto,
   ConnectionDto,
   CreateNotificationDto,
   StatsDto,
 } from './admin.dto';
-
-/** userId and type are validated before; only the free-form payload can hold what Postgres refuses. */
-const OUTBOX_FIELDS = { value: 'payload' };
 
 @Injectable()
 export class AdminService {
@@ -36,27 +28,23 @@ export class AdminService {
 
   /** Same path as any producer: the outbox, so the ordering invariant holds for admins too. */
   enqueue({ userId, type, payload }: CreateNotificationDto): Promise<void> {
-    return translatingDatabaseErrors(OUTBOX_FIELDS, () =>
-      this.outbox.enqueue(userId, type, payload),
+    return this.outbox.enqueue(userId, type, payload);
+  }
+
+  list({ userId, type, after, limit }: AdminNotificationsQueryDto): Promise<JsonText> {
+    const afterId = after === undefined ? undefined : BigInt(after);
+    return jsonPage(
+      limit,
+      'nextAfter',
+      (rows) => this.log.list({ userId, type, after: afterId, limit: rows }),
+      adminNotificationJson,
     );
   }
 
-  async list(query: AdminNotificationsQueryDto): Promise<AdminNotificationsPageDto> {
-    const rows = await this.log.list({
-      userId: query.userId,
-      type: query.type,
-      after: query.after === undefined ? undefined : BigInt(query.after),
-      limit: query.limit + 1,
-    });
-    const items = rows.slice(0, query.limit).map((row) => AdminNotificationDto.from(row));
-    const nextAfter = rows.length > query.limit ? items[items.length - 1].id : null;
-    return { items, nextAfter };
-  }
-
-  async findOne(id: bigint): Promise<AdminNotificationDto> {
+  async findOne(id: bigint): Promise<JsonText> {
     const row = await this.log.findById(id);
     if (!row) throw new NotFoundException(`Notification ${id} not found`);
-    return AdminNotificationDto.from(row);
+    return adminNotificationJson(row);
   }
 
   async stats(): Promise<StatsDto> {

@@ -1,24 +1,20 @@
-import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { CurrentUser, UserAuthGuard } from '@app/auth';
+import { CurrentUser } from '@app/auth';
 import { ErrorBodyDto } from '../errors/error-body.dto';
+import { JsonText, SendsJsonText } from '../notifications/json-text';
 import { LogIdPipe } from '../validation/field-rules';
+import { UserRoutes } from '../route-access';
 import { InboxPageDto, InboxQueryDto, ReadAllResultDto, UnreadCountDto } from './inbox.dto';
 import { InboxService } from './inbox.service';
 
-@ApiTags('inbox')
-@ApiBearerAuth('user')
-@ApiUnauthorizedResponse({ type: ErrorBodyDto, description: 'Missing or invalid token' })
-@UseGuards(UserAuthGuard)
+@UserRoutes('inbox')
 @Controller('users/me/notifications')
 export class InboxController {
   constructor(private readonly inbox: InboxService) {}
@@ -27,7 +23,8 @@ export class InboxController {
   @ApiOperation({ summary: 'The signed-in user’s notifications, newest first' })
   @ApiOkResponse({ type: InboxPageDto })
   @ApiBadRequestResponse({ type: ErrorBodyDto })
-  page(@CurrentUser() userId: string, @Query() query: InboxQueryDto): Promise<InboxPageDto> {
+  @SendsJsonText()
+  page(@CurrentUser() userId: string, @Query() query: InboxQueryDto): Promise<JsonText> {
     return this.inbox.page(userId, query);
   }
 

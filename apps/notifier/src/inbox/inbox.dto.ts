@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
 import { IsLogId } from '../validation/field-rules';
 import { PageQueryDto } from '../validation/page-query.dto';
-import { NotificationDto } from './notification.dto';
+import { NotificationDto } from '../notifications/notification.dto';
 
 export class InboxQueryDto extends PageQueryDto {
   @ApiPropertyOptional({

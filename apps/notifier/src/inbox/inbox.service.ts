@@ -1,22 +1,22 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { NotificationRepository } from '@app/persistence';
-import { InboxPageDto, InboxQueryDto, ReadAllResultDto } from './inbox.dto';
-import { NotificationDto } from './notification.dto';
+import { jsonPage, JsonText } from '../notifications/json-text';
+import { notificationJson } from '../notifications/notification-json';
+import { InboxQueryDto, ReadAllResultDto } from './inbox.dto';
 
 @Injectable()
 export class InboxService {
   constructor(private readonly log: NotificationRepository) {}
 
-  async page(userId: string, query: InboxQueryDto): Promise<InboxPageDto> {
-    // One row more than asked tells whether another page exists.
-    const rows = await this.log.listForUser(userId, {
-      before: query.before === undefined ? undefined : BigInt(query.before),
-      unreadOnly: query.unread === 'true',
-      limit: query.limit + 1,
-    });
-    const items = rows.slice(0, query.limit).map((row) => NotificationDto.from(row));
-    const nextBefore = rows.length > query.limit ? items[items.length - 1].id : null;
-    return { items, nextBefore };
+  page(userId: string, query: InboxQueryDto): Promise<JsonText> {
+    const before = query.before === undefined ? undefined : BigInt(query.before);
+    const unreadOnly = query.unread === 'true';
+    return jsonPage(
+      query.limit,
+      'nextBefore',
+      (limit) => this.log.listForUser(userId, { before, unreadOnly, limit }),
+      notificationJson,
+    );
   }
 
   unreadCount(userId: string): Promise<number> {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
-import { CONNECTION_SETTINGS, DATABASE_URL, lockKeys } from '@app/persistence';
+import { CONNECTION_SETTINGS, DATABASE_URL } from '@app/config';
+import { lockKeys } from '@app/postgres-objects';
 
 /** Held for as long as an instance leads ingestion: one leader per database. */
 export const LEADER_LOCK = lockKeys('ingestLeader');

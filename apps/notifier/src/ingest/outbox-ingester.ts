@@ -5,9 +5,11 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { ChangeFeed, OUTBOX_CHANNEL, OutboxWalWakeup, SingleFlight } from '@app/change-feed';
-import { NotifierConfig, OutboxWakeMode } from '@app/config';
-import { DATABASE_URL, NotificationRepository } from '@app/persistence';
+import { ChangeFeed, OutboxWalWakeup } from '@app/change-feed';
+import { DATABASE_URL, NotifierConfig, OutboxWakeMode } from '@app/config';
+import { NotificationRepository } from '@app/persistence';
+import { CHANNELS } from '@app/postgres-objects';
+import { SingleFlight } from '@app/single-flight';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { traceIngestBatch } from '../tracing/notifier-tracer';
 import { IngestLeadership } from './ingest-leadership';
@@ -58,7 +60,7 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
     feed: ChangeFeed,
   ) {
     // Registered in every mode (channels are fixed before boot); only `notify` sends on it.
-    feed.on(OUTBOX_CHANNEL, () => this.wake());
+    feed.on(CHANNELS.outbox, () => this.wake());
     feed.onConnected(() => this.wake());
     this.walWakeup = new OutboxWalWakeup(url, {
       onCommit: () => this.wakeFromWal(),

@@ -1,22 +1,12 @@
-import { Controller, Get, Param, UseGuards } from '@nestjs/common';
-import {
-  ApiBadRequestResponse,
-  ApiBearerAuth,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
-} from '@nestjs/swagger';
-import { AdminAuthGuard } from '@app/auth';
+import { Controller, Get, Param } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { UserIdPipe } from '../validation/field-rules';
+import { AdminRoutes } from '../route-access';
 import { PushSubscriptionViewDto } from './push-subscription.dto';
 import { PushSubscriptionsService } from './push-subscriptions.service';
 
-@ApiTags('admin')
-@ApiBearerAuth('admin')
-@ApiUnauthorizedResponse({ type: ErrorBodyDto, description: 'Missing or wrong ADMIN_TOKEN' })
-@UseGuards(AdminAuthGuard)
+@AdminRoutes()
 @Controller('admin/users/:userId/push-subscriptions')
 export class AdminPushSubscriptionsController {
   constructor(private readonly push: PushSubscriptionsService) {}

@@ -1,5 +1,5 @@
 import type { LogRow } from '@app/persistence';
-import { notificationJson } from '../stream/notification-frame';
+import { notificationJson } from '../notifications/notification-json';
 
 /**
  * What a push carries at most: push services take 4,096 bytes of ciphertext, and aes128gcm

@@ -1,26 +1,21 @@
-import { Body, Controller, Delete, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { CurrentUser, UserAuthGuard } from '@app/auth';
+import { CurrentUser } from '@app/auth';
 import { ErrorBodyDto } from '../errors/error-body.dto';
+import { UserRoutes } from '../route-access';
 import { PushEndpointDto, PushSubscriptionDto, VapidPublicKeyDto } from './push-subscription.dto';
 import { PushSubscriptionsService } from './push-subscriptions.service';
 
 const OFF = 'Web Push is off: production without VAPID keys';
 
-@ApiTags('push')
-@ApiBearerAuth('user')
-@ApiUnauthorizedResponse({ type: ErrorBodyDto, description: 'Missing or invalid token' })
-@UseGuards(UserAuthGuard)
+@UserRoutes('push')
 @Controller('users/me/push-subscriptions')
 export class PushSubscriptionsController {
   constructor(private readonly push: PushSubscriptionsService) {}

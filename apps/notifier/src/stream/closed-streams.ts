@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { ChangeFeed, SingleFlight } from '@app/change-feed';
-import { CHANNELS, ClosedStreamRepository } from '@app/persistence';
+import { ChangeFeed } from '@app/change-feed';
+import { ClosedStreamRepository } from '@app/persistence';
+import { CHANNELS } from '@app/postgres-objects';
+import { SingleFlight } from '@app/single-flight';
 import { StreamHub } from './stream-hub';
 
 /**

@@ -1,4 +1,5 @@
-import { notificationJson, toLogEvent } from './notification-frame';
+import { notificationJson } from '../notifications/notification-json';
+import { toLogEvent } from './notification-frame';
 
 const row = {
   id: '9007199254740993',

@@ -1,22 +1,11 @@
 import { encodeEvent } from '@app/sse';
 import type { LogRow } from '@app/persistence';
+import { notificationJson } from '../notifications/notification-json';
 
 /** A log row, encoded once and shared by every open tab of its user. */
 export interface LogEvent {
   id: bigint;
   frame: Buffer;
-}
-
-/**
- * `{"id","type","payload","createdAt","readAt","deliveredAt"}`: the payload is spliced in as the
- * JSON text Postgres produced, so the live path never parses or re-serializes user data.
- */
-export function notificationJson(row: LogRow): string {
-  return (
-    `{"id":"${row.id}","type":${JSON.stringify(row.type)},"payload":${row.payload},` +
-    `"createdAt":${JSON.stringify(row.createdAt)},"readAt":${JSON.stringify(row.readAt)},` +
-    `"deliveredAt":${JSON.stringify(row.deliveredAt)}}`
-  );
 }
 
 export function toLogEvent(row: LogRow): LogEvent {

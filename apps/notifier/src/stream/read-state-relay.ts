@@ -1,6 +1,8 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { ChangeFeed, SingleFlight } from '@app/change-feed';
-import { CHANNELS, ReadStateChange, ReadStateChangeRepository } from '@app/persistence';
+import { ChangeFeed } from '@app/change-feed';
+import { ReadStateChange, ReadStateChangeRepository } from '@app/persistence';
+import { CHANNELS } from '@app/postgres-objects';
+import { SingleFlight } from '@app/single-flight';
 import { readFrame } from './notification-frame';
 import { StreamHub } from './stream-hub';
 

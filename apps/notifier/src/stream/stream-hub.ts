@@ -4,9 +4,11 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ChangeFeed, SingleFlight } from '@app/change-feed';
+import { ChangeFeed } from '@app/change-feed';
 import { NotifierConfig } from '@app/config';
-import { CHANNELS, LogRow, NotificationRepository, PageLimits } from '@app/persistence';
+import { LogRow, NotificationRepository, PageLimits } from '@app/persistence';
+import { CHANNELS } from '@app/postgres-objects';
+import { SingleFlight } from '@app/single-flight';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { DeliveryReceipts } from '../receipts/delivery-receipts';
 import { traceDeliveryBatch } from '../tracing/notifier-tracer';

@@ -1,11 +1,14 @@
 import { BadRequestException, PipeTransform } from '@nestjs/common';
-import { ValidateBy, ValidationOptions } from 'class-validator';
+import { Matches, ValidateBy, ValidationOptions } from 'class-validator';
 import { isValidUserId } from '@app/auth';
+import { NOTIFICATION_TYPE_PATTERN } from '@app/postgres-objects';
 import { isLogId } from '@app/sse';
 
-/** The outbox rules, checked before the database so that a 400 can name the field. */
-export const TYPE_PATTERN = /^[A-Za-z0-9_.:-]{1,100}$/;
-export const MAX_PAYLOAD_BYTES = 65536;
+/** The outbox's rules, checked before the database so that a 400 can name the field. */
+export const IsNotificationType = () =>
+  Matches(new RegExp(NOTIFICATION_TYPE_PATTERN), {
+    message: `type must match ${NOTIFICATION_TYPE_PATTERN}`,
+  });
 
 export const IsLogId = (options?: ValidationOptions) =>
   ValidateBy(

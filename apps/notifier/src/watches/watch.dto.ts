@@ -6,10 +6,10 @@ import {
   IsNotEmpty,
   IsOptional,
   IsString,
-  Matches,
 } from 'class-validator';
 import type { Watch } from '@app/persistence';
-import { TYPE_PATTERN } from '../validation/field-rules';
+import { NOTIFICATION_TYPE_PATTERN } from '@app/postgres-objects';
+import { IsNotificationType } from '../validation/field-rules';
 
 const TABLE_DESCRIPTION =
   'As in SQL: `orders`, `sales.orders`, `"Order Items"` (quoted names keep their case)';
@@ -30,12 +30,12 @@ export class WatchTableDto {
 
   @ApiPropertyOptional({
     example: 'order.changed',
-    pattern: TYPE_PATTERN.source,
+    pattern: NOTIFICATION_TYPE_PATTERN,
     description: 'The notification type; by default `<table>.<insert|update|delete>`',
   })
   @IsOptional()
   @IsString()
-  @Matches(TYPE_PATTERN, { message: 'type must match ^[A-Za-z0-9_.:-]{1,100}$' })
+  @IsNotificationType()
   type?: string;
 
   @ApiPropertyOptional({

@@ -1,25 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { AdminAuthGuard } from '@app/auth';
 import { ErrorBodyDto } from '../errors/error-body.dto';
+import { AdminRoutes } from '../route-access';
 import { WatchDto, WatchTableDto } from './watch.dto';
 import { WatchesService } from './watches.service';
 
-@ApiTags('admin')
-@ApiBearerAuth('admin')
-@ApiUnauthorizedResponse({ type: ErrorBodyDto, description: 'Missing or wrong ADMIN_TOKEN' })
-@UseGuards(AdminAuthGuard)
+@AdminRoutes()
 @Controller('admin/watches')
 export class WatchesController {
   constructor(private readonly watches: WatchesService) {}

@@ -1,9 +1,9 @@
 import { Check, Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { W3C_TRACEPARENT } from './traceparent';
+import { TRACEPARENT_PATTERN } from '../postgres-objects';
 
 /** The log: written only by the ingester, so id order is commit order. */
 @Entity({ name: 'notifications' })
-@Check('notifications_traceparent_is_w3c_trace_context', `traceparent ~ '${W3C_TRACEPARENT}'`)
+@Check('notifications_traceparent_is_w3c_trace_context', `traceparent ~ '${TRACEPARENT_PATTERN}'`)
 @Index('notifications_user_id_id', ['userId', 'id'])
 @Index('notifications_unread_user_id_id', ['userId', 'id'], { where: 'read_at IS NULL' })
 export class NotificationEntity {

@@ -1,5 +1,9 @@
 import { Check, Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { W3C_TRACEPARENT } from './traceparent';
+import {
+  MAX_PAYLOAD_BYTES,
+  NOTIFICATION_TYPE_PATTERN,
+  TRACEPARENT_PATTERN,
+} from '../postgres-objects';
 
 /** What producers insert, in their own transactions; drained into the log by the ingester. */
 @Entity({ name: 'notification_outbox' })
@@ -9,10 +13,10 @@ import { W3C_TRACEPARENT } from './traceparent';
 )
 @Check(
   'outbox_type_matches_a_z_0_9_dot_colon_dash_underscore_1_to_100',
-  `type ~ '^[A-Za-z0-9_.:-]{1,100}$'`,
+  `type ~ '${NOTIFICATION_TYPE_PATTERN}'`,
 )
-@Check('outbox_payload_at_most_64_kib', `octet_length(payload::text) <= 65536`)
-@Check('outbox_traceparent_is_w3c_trace_context', `traceparent ~ '${W3C_TRACEPARENT}'`)
+@Check('outbox_payload_at_most_64_kib', `octet_length(payload::text) <= ${MAX_PAYLOAD_BYTES}`)
+@Check('outbox_traceparent_is_w3c_trace_context', `traceparent ~ '${TRACEPARENT_PATTERN}'`)
 export class OutboxEntryEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;

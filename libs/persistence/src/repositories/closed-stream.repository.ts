@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-/** Users whose stream is closed for good; each change NOTIFYs `closed_streams_changed`. */
+/** Users whose stream is closed for good; each change NOTIFYs `CHANNELS.closedStreams`. */
 @Injectable()
 export class ClosedStreamRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}

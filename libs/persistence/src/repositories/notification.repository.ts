@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
-import { NotificationEntity } from '../entities/notification.entity';
+import { DataSource } from 'typeorm';
 
-/** A log row as the stream sends it: text columns only, formatted once by Postgres. */
+/**
+ * A log row as every client is sent it (stream, push, inbox, admin): text columns only,
+ * formatted once by Postgres. The only shape in which the log's rows are read.
+ */
 export interface LogRow {
   id: string;
   userId: string;
@@ -16,6 +18,12 @@ export interface LogRow {
   traceparent?: string | null;
   /** When a stream was first sent it, null until then. */
   deliveredAt: string | null;
+}
+
+/** What admins also see of a row. */
+export interface AdminLogRow extends LogRow {
+  /** When the ingester appended it to the log. */
+  storedAt: string;
 }
 
 /** A page is cut at whichever comes first; it always holds at least one row when one is due. */
@@ -99,14 +107,12 @@ const LOG_ROW = `notifications.id::text AS id, user_id AS "userId", type, payloa
   ${iso('created_at')} AS "createdAt", ${iso('read_at')} AS "readAt", traceparent,
   ${iso('delivered_at')} AS "deliveredAt"`;
 
+const ADMIN_LOG_ROW = `${LOG_ROW}, ${iso('stored_at')} AS "storedAt"`;
+
 /** The notifications log: the only place that knows its SQL. */
 @Injectable()
 export class NotificationRepository {
-  private readonly notifications: Repository<NotificationEntity>;
-
-  constructor(@InjectDataSource() private readonly db: DataSource) {
-    this.notifications = db.getRepository(NotificationEntity);
-  }
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
    * Moves the oldest outbox rows into the log, in one transaction under a transaction-level
@@ -210,39 +216,43 @@ export class NotificationRepository {
     return deleted;
   }
 
-  /** A user's inbox page, newest first. */
-  listForUser(
-    userId: string,
-    { before, unreadOnly, limit }: InboxQuery,
-  ): Promise<NotificationEntity[]> {
-    const query = this.notifications
-      .createQueryBuilder('n')
-      .where('n.userId = :userId', { userId })
-      .orderBy('n.id', 'DESC')
-      .limit(limit);
-    if (before !== undefined) query.andWhere('n.id < :before', { before: before.toString() });
-    if (unreadOnly) query.andWhere('n.readAt IS NULL');
-    return query.getMany();
+  /**
+   * A user's inbox page, newest first; `read_at IS NULL` is written out for the partial index.
+   * Ordered by `notifications.id`: a bare `id` would be the text column of LOG_ROW.
+   */
+  listForUser(userId: string, { before, unreadOnly, limit }: InboxQuery): Promise<LogRow[]> {
+    return this.db.query(
+      `SELECT ${LOG_ROW} FROM notifications
+       WHERE user_id = $1 AND ($2::bigint IS NULL OR id < $2) ${unreadOnly ? 'AND read_at IS NULL' : ''}
+       ORDER BY notifications.id DESC LIMIT $3`,
+      [userId, before?.toString() ?? null, limit],
+    );
   }
 
-  countUnread(userId: string): Promise<number> {
-    return this.notifications
-      .createQueryBuilder('n')
-      .where('n.userId = :userId AND n.readAt IS NULL', { userId })
-      .getCount();
+  async countUnread(userId: string): Promise<number> {
+    const [row] = await this.db.query<{ count: number }[]>(
+      `SELECT count(*)::int AS count FROM notifications WHERE user_id = $1 AND read_at IS NULL`,
+      [userId],
+    );
+    return row.count;
   }
 
   /** The whole log for admins, oldest first, with optional filters. */
-  list({ userId, type, after, limit }: LogQuery): Promise<NotificationEntity[]> {
-    const query = this.notifications.createQueryBuilder('n').orderBy('n.id', 'ASC').limit(limit);
-    if (userId !== undefined) query.andWhere('n.userId = :userId', { userId });
-    if (type !== undefined) query.andWhere('n.type = :type', { type });
-    if (after !== undefined) query.andWhere('n.id > :after', { after: after.toString() });
-    return query.getMany();
+  list({ userId, type, after = 0n, limit }: LogQuery): Promise<AdminLogRow[]> {
+    return this.db.query(
+      `SELECT ${ADMIN_LOG_ROW} FROM notifications
+       WHERE id > $1 AND ($2::text IS NULL OR user_id = $2) AND ($3::text IS NULL OR type = $3)
+       ORDER BY notifications.id LIMIT $4`,
+      [after.toString(), userId ?? null, type ?? null, limit],
+    );
   }
 
-  async findById(id: bigint): Promise<NotificationEntity | null> {
-    return this.notifications.findOneBy({ id: id.toString() });
+  async findById(id: bigint): Promise<AdminLogRow | undefined> {
+    const [row] = await this.db.query<AdminLogRow[]>(
+      `SELECT ${ADMIN_LOG_ROW} FROM notifications WHERE id = $1`,
+      [id.toString()],
+    );
+    return row;
   }
 
   /** Marks one of the user's notifications read and records the change, in one statement. */

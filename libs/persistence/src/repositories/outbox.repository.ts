@@ -1,21 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { translatingDatabaseErrors } from '../database-errors';
 
 export interface OutboxBacklog {
   count: number;
   oldestCreatedAt: Date | null;
 }
 
+/**
+ * The API validates userId and type before they get here: of what Postgres refuses, only what
+ * is wrong with the free-form payload (\u0000 in a string, say) is about a field of its own.
+ */
+const ENQUEUE_FIELDS = { value: 'payload' };
+
 /** The producers' side of the data path: rows waiting for the ingester. */
 @Injectable()
 export class OutboxRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** A row the outbox's rules refuse fails as InvalidValueError (see database-errors). */
   async enqueue(userId: string, type: string, payload: unknown): Promise<void> {
-    await this.db.query(
-      `INSERT INTO notification_outbox (user_id, type, payload) VALUES ($1, $2, $3::jsonb)`,
-      [userId, type, JSON.stringify(payload)],
+    await translatingDatabaseErrors(ENQUEUE_FIELDS, () =>
+      this.db.query(
+        `INSERT INTO notification_outbox (user_id, type, payload) VALUES ($1, $2, $3::jsonb)`,
+        [userId, type, JSON.stringify(payload)],
+      ),
     );
   }
 

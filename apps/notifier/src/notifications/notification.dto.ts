@@ -1,7 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { NotificationEntity } from '@app/persistence';
 
-/** One notification as users see it, over REST and in the stream's `data:`. */
+/**
+ * For the OpenAPI document only: the JSON of one notification, over REST and in the stream's
+ * `data:`, is made by notificationJson, never from an instance of this class.
+ */
 export class NotificationDto {
   @ApiProperty({ example: '1042', description: 'Log id: 64-bit, so a decimal string' })
   id!: string;
@@ -9,7 +11,10 @@ export class NotificationDto {
   @ApiProperty({ example: 'order.shipped' })
   type!: string;
 
-  @ApiProperty({ example: { orderId: 1234 }, description: 'Any JSON the producer wrote' })
+  @ApiProperty({
+    example: { orderId: 1234 },
+    description: 'Any JSON the producer wrote, exactly as Postgres stores it (big integers too)',
+  })
   payload!: unknown;
 
   @ApiProperty({ example: '2026-11-21T10:00:00.123Z' })
@@ -25,15 +30,4 @@ export class NotificationDto {
     description: 'When a stream (a tab, on any instance) was first sent it; null until then',
   })
   deliveredAt!: string | null;
-
-  static from(entity: NotificationEntity): NotificationDto {
-    return {
-      id: entity.id,
-      type: entity.type,
-      payload: entity.payload,
-      createdAt: entity.createdAt.toISOString(),
-      readAt: entity.readAt?.toISOString() ?? null,
-      deliveredAt: entity.deliveredAt?.toISOString() ?? null,
-    };
-  }
 }
