@@ -1,6 +1,5 @@
 import { NotifierMetrics } from '../apps/notifier/src/metrics/notifier-metrics';
-import { RunningNotifier, startNotifier } from './support/notifier-harness';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { useNotifier } from './support/notifier-fixture';
 import { waitForAsync } from './support/wait-for';
 
 /** A sample's value in Prometheus text, by its exact name and labels; undefined when absent. */
@@ -10,18 +9,8 @@ function sample(body: string, series: string): number | undefined {
 }
 
 describe('/metrics shows what holds the event loop back', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
+  const { notifier } = useNotifier();
   const scrape = async () => (await notifier.http<string>('GET', '/metrics')).body;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url);
-  });
-  afterAll(async () => {
-    await notifier.close();
-    await database.drop();
-  });
 
   it('reports event-loop delay since the previous scrape: a blocked loop shows up, then passes', async () => {
     await scrape();
