@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/chromium';
 import { FrontEndServer } from '../support/front-end-page';
+import { closeAfterTest } from '../support/leak-check';
 import { NginxEdge } from '../support/nginx-edge';
 import type { RunningNotifier } from '../support/notifier-harness';
 import { useDatabase } from '../support/notifier-fixture';
@@ -22,6 +23,7 @@ describe('nginx edge: a page on another origin, in Chromium', () => {
   /** Opens the page of `frontEnd` and waits until its EventSource is open or given up. */
   async function openPage(frontEnd: FrontEndServer) {
     const page = await context.newPage();
+    closeAfterTest(() => page.close());
     const consoleErrors: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());

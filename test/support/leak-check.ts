@@ -41,18 +41,6 @@ export function poolAtRest(name: string, pool: Pool): LeakWatch {
   };
 }
 
-/** The process's listeners of each event beyond those it had when the watch began. */
-export function processListenersAtRest(): LeakWatch {
-  const before = new Map(process.eventNames().map((name) => [name, process.listenerCount(name)]));
-  return {
-    leftOpen: () =>
-      process.eventNames().flatMap((name) => {
-        const added = process.listenerCount(name) - (before.get(name) ?? 0);
-        return added > 0 ? [`process: ${added} more ${String(name)} listeners`] : [];
-      }),
-  };
-}
-
 /** Closes what the test opened, then fails with whatever is still open after SETTLE_MS. */
 export async function expectNothingLeftOpen(): Promise<void> {
   for (const close of closers.splice(0).reverse()) await close();
