@@ -1,11 +1,13 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { JwtService } from '@nestjs/jwt';
 import { Client } from 'pg';
+import { DEMO_USER, signDemoToken } from '../apps/notifier/src/web/demo-token';
 import { startEmbeddedPostgres } from '../libs/embedded-postgres/src';
-import { startNotifier } from '../test/support/notifier-harness';
-import { freePort } from '../test/support/notifier-process';
-import { SseRecording } from '../test/support/sse-client';
+import { SseReader } from './load/sse-reader';
+import { startInProcess } from './systems/in-process-notifier';
+import { freePort } from './systems/processes';
 
 const SAMPLES = 200;
 
@@ -22,10 +24,17 @@ async function main(): Promise<void> {
     port: await freePort(),
     database: 'latency',
   });
-  const notifier = await startNotifier(database.url);
-  const stream = await SseRecording.open(`${notifier.baseUrl}/users/me/events`, {
-    Authorization: `Bearer ${notifier.tokenFor('latency')}`,
-  });
+  const notifier = await startInProcess(database.url);
+  const stream = new ReceivedCount();
+  const reader = new SseReader(
+    {
+      port: notifier.port,
+      path: '/users/me/events',
+      headerLines: `Authorization: Bearer ${signDemoToken(new JwtService(), notifier.config.jwt)}\r\n`,
+    },
+    stream,
+  );
+  await reader.open();
   const producer = new Client({ connectionString: database.url });
   await producer.connect();
   try {
@@ -33,24 +42,39 @@ async function main(): Promise<void> {
     for (let n = 0; n < SAMPLES; n++) samples.push(await oneNotification(producer, stream, n));
     process.stdout.write(`${summary(samples)}\n`);
   } finally {
-    stream.close();
+    reader.close();
     await producer.end();
-    await notifier.close();
+    await notifier.app.close();
     await database.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function oneNotification(producer: Client, stream: SseRecording, n: number): Promise<number> {
-  const received = stream.messages.length;
+/** The notifications a stream has received so far. */
+class ReceivedCount {
+  messages = 0;
+
+  onEvent(): void {
+    this.messages++;
+  }
+
+  onClose(): void {}
+}
+
+async function oneNotification(
+  producer: Client,
+  stream: ReceivedCount,
+  n: number,
+): Promise<number> {
+  const received = stream.messages;
   await producer.query('BEGIN');
-  await producer.query(
-    `INSERT INTO notification_outbox (user_id, payload) VALUES ('latency', $1)`,
-    [JSON.stringify({ n })],
-  );
+  await producer.query(`INSERT INTO notification_outbox (user_id, payload) VALUES ($1, $2)`, [
+    DEMO_USER,
+    JSON.stringify({ n }),
+  ]);
   await producer.query('COMMIT');
   const committed = process.hrtime.bigint();
-  while (stream.messages.length === received) await new Promise((resolve) => setImmediate(resolve));
+  while (stream.messages === received) await new Promise((resolve) => setImmediate(resolve));
   const elapsed = Number(process.hrtime.bigint() - committed) / 1e6;
   await new Promise((resolve) => setTimeout(resolve, 5));
   return elapsed;

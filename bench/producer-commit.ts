@@ -6,9 +6,9 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../libs/embedded-postgres/src';
-import { freePort } from '../test/support/notifier-process';
-import { ServiceInstance } from '../test/support/service-process';
 import { median, writeResultsSection } from './report/standalone';
+import { startInProcess } from './systems/in-process-notifier';
+import { freePort } from './systems/processes';
 
 const run = promisify(execFile);
 /** `stopped`: the control, no service at all (the outbox fills up; nothing drains it). */
@@ -60,10 +60,7 @@ async function main(): Promise<void> {
       const service =
         mode === 'stopped'
           ? undefined
-          : await ServiceInstance.start(database.url, await freePort(), {
-              OUTBOX_WAKE: mode,
-              LOG_LEVEL: 'warn',
-            });
+          : await startInProcess(database.url, { OUTBOX_WAKE: mode, LOG_LEVEL: 'warn' });
       try {
         await createPlainTable(database.url);
         for (const producers of PRODUCERS) {
@@ -89,7 +86,7 @@ async function main(): Promise<void> {
           );
         }
       } finally {
-        await service?.process.stop();
+        await service?.app.close();
       }
     }
     await report(figures, await serverVersion(database.url));

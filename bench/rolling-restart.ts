@@ -19,7 +19,6 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../test/support/notifier-process';
 import { nowUs } from './load/histogram';
 import { LoadGenerator } from './load/load-generator';
 import type { LatencySummary } from './load/histogram';
@@ -32,6 +31,7 @@ import { round } from './scenarios/latency';
 import { assertOpened, sleep, streamSpecs } from './scenarios/context';
 import { listenDrops } from './scenarios/listen-drops';
 import { NotifierSystem } from './systems/notifier';
+import { freePort } from './systems/processes';
 
 const ROOT = resolve(__dirname, '..');
 const arg = (name: string, fallback: string) =>

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { freePort } from '../test/support/notifier-process';
 import type { Phase } from './load/protocol';
 import { ALL_SCENARIOS, ALL_SYSTEMS, parseOptions, BenchOptions, ScenarioName } from './options';
 import { BenchPostgres, query, startBenchPostgres } from './postgres';
@@ -17,6 +16,7 @@ import { runThroughput } from './scenarios/throughput';
 import { BaselineSystem } from './systems/baseline';
 import { ensureNchanInstalled, NchanSystem } from './systems/nchan';
 import { NotifierSystem } from './systems/notifier';
+import { freePort } from './systems/processes';
 import type { SystemUnderTest } from './systems/system';
 
 const ROOT = resolve(__dirname, '..');

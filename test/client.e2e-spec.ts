@@ -1,4 +1,3 @@
-import { JwtService } from '@nestjs/jwt';
 import { EventSource } from 'eventsource';
 import {
   ClosedReason,
@@ -9,15 +8,18 @@ import {
   NotifierClientOptions,
   ReadChange,
 } from '@app/client';
-import {
-  Producer,
-  RunningNotifier,
-  startNotifier,
-  TEST_JWT_SECRET,
-} from './support/notifier-harness';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { closeAfterTest } from './support/leak-check';
+import { useNotifier } from './support/notifier-fixture';
+import { signToken } from './support/tokens';
 import { uniqueUser } from './support/users';
 import { sleep, waitFor, waitForAsync } from './support/wait-for';
+
+/** A `localStorage` of one origin, kept in `items`: what tabs of one browser share. */
+const storageIn = (items: Map<string, string>) => ({
+  getItem: (key: string) => items.get(key) ?? null,
+  setItem: (key: string, value: string) => void items.set(key, value),
+  removeItem: (key: string) => void items.delete(key),
+});
 
 /** What one client told its app. */
 class Recorded {
@@ -39,25 +41,9 @@ class Recorded {
 }
 
 describe('libs/client against the real service (Node, eventsource package)', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
-  const clients: NotifierClient[] = [];
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    // One stream per user, so that a second stream ends the client's; a short retry.
-    notifier = await startNotifier(database.url, {
-      SSE_MAX_CONNECTIONS_PER_USER: '1',
-      SSE_RETRY_MS: '100',
-    });
-    producer = new Producer(database.url);
-  });
-  afterEach(() => clients.splice(0).forEach((client) => client.stop()));
-  afterAll(async () => {
-    await notifier.close();
-    await producer.close();
-    await database.drop();
+  // One stream per user, so that a second stream ends the client's; a short retry.
+  const { notifier, producer } = useNotifier({
+    env: { SSE_MAX_CONNECTIONS_PER_USER: '1', SSE_RETRY_MS: '100' },
   });
 
   function clientOf(user: string, options: Partial<NotifierClientOptions> = {}): Recorded {
@@ -67,7 +53,7 @@ describe('libs/client against the real service (Node, eventsource package)', () 
       EventSource,
       ...options,
     });
-    clients.push(client);
+    closeAfterTest(() => client.stop());
     return new Recorded(client);
   }
 
@@ -105,11 +91,7 @@ describe('libs/client against the real service (Node, eventsource package)', () 
   it('keeps the last id it showed in the given storage', async () => {
     const user = uniqueUser();
     const items = new Map<string, string>();
-    const storage = {
-      getItem: (key: string) => items.get(key) ?? null,
-      setItem: (key: string, value: string) => void items.set(key, value),
-      removeItem: (key: string) => void items.delete(key),
-    };
+    const storage = storageIn(items);
     const first = clientOf(user, { storage });
     await first.client.start();
     await waitFor(() => first.client.status === 'open', 'the stream to open');
@@ -167,10 +149,7 @@ describe('libs/client against the real service (Node, eventsource package)', () 
 
   it('tells the app to sign in again when the stream refuses its token (401)', async () => {
     const user = uniqueUser();
-    const shortLived = new JwtService().sign(
-      { sub: user },
-      { secret: TEST_JWT_SECRET, algorithm: 'HS256', expiresIn: '2s' },
-    );
+    const shortLived = signToken({ sub: user }, { expiresIn: '2s' });
     const recorded = clientOf(user, { token: shortLived });
     await recorded.client.start();
     await waitFor(() => recorded.client.status === 'open', 'the stream to open');
@@ -186,11 +165,10 @@ describe('libs/client against the real service (Node, eventsource package)', () 
 
   it('reconnects with a fresh token from its provider when the stream’s token expires, losing nothing', async () => {
     const user = uniqueUser();
-    const jwt = new JwtService();
     let issued = 0;
     const provider = () => {
       issued++;
-      return jwt.sign({ sub: user }, { secret: TEST_JWT_SECRET, algorithm: 'HS256', expiresIn: 2 });
+      return signToken({ sub: user }, { expiresIn: 2 });
     };
     const recorded = clientOf(user, { token: provider, userId: user });
     await recorded.client.start();
@@ -217,11 +195,7 @@ describe('libs/client against the real service (Node, eventsource package)', () 
   it('shares one stream between clients of one user (tabs), and hands over without loss', async () => {
     const user = uniqueUser();
     const items = new Map<string, string>();
-    const storage = {
-      getItem: (key: string) => items.get(key) ?? null,
-      setItem: (key: string, value: string) => void items.set(key, value),
-      removeItem: (key: string) => void items.delete(key),
-    };
+    const storage = storageIn(items);
     const tabs = [clientOf(user, { storage, shareAcrossTabs: true })];
     await tabs[0].client.start();
     await waitFor(() => tabs[0].client.status === 'open', 'the first tab to lead');

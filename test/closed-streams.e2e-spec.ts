@@ -1,32 +1,20 @@
 import { EventSource } from 'eventsource';
-import {
-  Producer,
-  RunningNotifier,
-  startNotifier,
-  TEST_ADMIN_TOKEN,
-} from './support/notifier-harness';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import type { RunningNotifier } from './support/notifier-harness';
+import { useNotifier } from './support/notifier-fixture';
+import { TEST_ADMIN_TOKEN } from './support/tokens';
 import { uniqueUser } from './support/users';
 import { sleep, waitFor } from './support/wait-for';
 
 describe('a stream closed for good (DELETE and PUT /admin/users/:userId/stream)', () => {
-  let database: TestDatabase;
-  let first: RunningNotifier;
+  const {
+    notifier: first,
+    producer,
+    startNotifier,
+  } = useNotifier({ env: { SSE_RETRY_MS: '100' } });
   let second: RunningNotifier;
-  let producer: Producer;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    [first, second] = await Promise.all([
-      startNotifier(database.url, { SSE_RETRY_MS: '100' }),
-      startNotifier(database.url, { SSE_RETRY_MS: '100' }),
-    ]);
-    producer = new Producer(database.url);
-  });
-  afterAll(async () => {
-    await Promise.all([first.close(), second.close()]);
-    await producer.close();
-    await database.drop();
+    second = await startNotifier({ SSE_RETRY_MS: '100' });
   });
 
   /** A real EventSource, counting the requests it makes. */
@@ -76,7 +64,7 @@ describe('a stream closed for good (DELETE and PUT /admin/users/:userId/stream)'
     const user = uniqueUser();
     await first.http('DELETE', `/admin/users/${user}/stream`, { as: 'admin' });
     await sleep(200);
-    const third = await startNotifier(database.url);
+    const third = await startNotifier();
     try {
       for (const notifier of [first, second, third]) {
         const answer = await notifier.stream(user);

@@ -3,11 +3,12 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { Producer, TEST_ADMIN_TOKEN } from './support/notifier-harness';
-import { freePort, NotifierProcess } from './support/notifier-process';
-import { processTokenFor, ServiceInstance } from './support/service-process';
+import { freePort } from './support/free-port';
+import { useDatabase } from './support/notifier-fixture';
+import { NotifierProcess } from './support/notifier-process';
+import type { ServiceInstance } from './support/service-process';
 import { SseRecording } from './support/sse-client';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { TEST_ADMIN_TOKEN, tokenFor } from './support/tokens';
 import { uniqueUser } from './support/users';
 import { waitFor, waitForAsync } from './support/wait-for';
 
@@ -62,24 +63,16 @@ const isAlive = (pid: number) => {
 };
 
 describe('NOTIFIER_WORKERS=2: two worker processes on one port', () => {
-  let database: TestDatabase;
-  let producer: Producer;
+  const { producer, startService } = useDatabase();
   let service: ServiceInstance;
   const streams: SseRecording[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    producer = new Producer(database.url);
-    service = await ServiceInstance.start(database.url, await freePort(), {
-      NOTIFIER_WORKERS: '2',
-    });
+    service = await startService({ NOTIFIER_WORKERS: '2' });
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     for (const stream of streams) stream.close();
-    await service.process.stop('SIGKILL');
-    await producer.close();
-    await database.drop();
   });
 
   it('answers from two instances, exactly one of them leading ingestion', async () => {
@@ -96,7 +89,7 @@ describe('NOTIFIER_WORKERS=2: two worker processes on one port', () => {
 
   it('delivers a notification to the user’s streams on both workers', async () => {
     const user = uniqueUser();
-    const token = processTokenFor(user);
+    const token = tokenFor(user);
     const holdsStreams = async () =>
       [...(await instancesAnswering(service.baseUrl)).values()].filter(
         (stats) => stats.connections.total > 0,

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { Producer, RunningNotifier, startNotifier } from './support/notifier-harness';
-import { SseRecording } from './support/sse-client';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import type { RunningNotifier } from './support/notifier-harness';
+import { useNotifier } from './support/notifier-fixture';
 import { uniqueUser } from './support/users';
 
 const APP_ORIGIN = 'https://app.example.com';
@@ -21,16 +20,10 @@ function corsHeadersOf(headers: Headers | IncomingHttpHeaders): Record<string, s
 const varyOf = (headers: Headers) => (headers.get('vary') ?? '').split(/\s*,\s*/);
 
 describe('CORS (CORS_ORIGINS)', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
-  const open: SseRecording[] = [];
-
-  const openStream = async (path: string, headers: Record<string, string>) => {
-    const recording = await SseRecording.open(`${notifier.baseUrl}${path}`, headers);
-    open.push(recording);
-    return recording;
-  };
+  const { notifier, producer, startNotifier } = useNotifier({
+    env: { CORS_ORIGINS: `${APP_ORIGIN},${OTHER_ALLOWED_ORIGIN}` },
+  });
+  const openStream: RunningNotifier['open'] = (...args) => notifier.open(...args);
   const preflight = (origin: string, requestHeaders: string) =>
     notifier.http('OPTIONS', '/users/me/notifications', {
       headers: {
@@ -53,24 +46,6 @@ describe('CORS (CORS_ORIGINS)', () => {
       'access-control-allow-credentials': 'true',
     });
   };
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url, {
-      CORS_ORIGINS: `${APP_ORIGIN},${OTHER_ALLOWED_ORIGIN}`,
-    });
-    producer = new Producer(database.url);
-  });
-
-  afterEach(() => {
-    for (const recording of open.splice(0)) recording.close();
-  });
-
-  afterAll(async () => {
-    await notifier.close();
-    await producer.close();
-    await database.drop();
-  });
 
   describe('an origin on the list', () => {
     it('may read REST answers with credentials, and the answer varies on Origin', async () => {
@@ -173,7 +148,7 @@ describe('CORS (CORS_ORIGINS)', () => {
     let closed: RunningNotifier;
 
     beforeAll(async () => {
-      closed = await startNotifier(database.url);
+      closed = await startNotifier();
     });
 
     afterAll(() => closed.close());

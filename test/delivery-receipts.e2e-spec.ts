@@ -1,37 +1,18 @@
 import { NotificationRepository } from '@app/persistence';
 import { DeliveryReceipts } from '../apps/notifier/src/receipts/delivery-receipts';
-import { Producer, RunningNotifier, startNotifier } from './support/notifier-harness';
-import { SseRecording } from './support/sse-client';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { useNotifier } from './support/notifier-fixture';
+import type { SseRecording } from './support/sse-client';
 import { uniqueUser } from './support/users';
 import { sleep, waitFor, waitForAsync } from './support/wait-for';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe('delivery receipts: deliveredAt', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
-  const open: SseRecording[] = [];
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url);
-    producer = new Producer(database.url);
-  });
-  afterEach(() => {
-    open.splice(0).forEach((recording) => recording.close());
-    jest.restoreAllMocks();
-  });
-  afterAll(async () => {
-    await notifier.close();
-    await producer.close();
-    await database.drop();
-  });
+  const { notifier, producer } = useNotifier();
+  afterEach(() => jest.restoreAllMocks());
 
   async function stream(user: string, query = ''): Promise<SseRecording> {
     const recording = await notifier.stream(user, { query });
-    open.push(recording);
     await waitFor(() => recording.retry !== undefined, 'the stream to open');
     return recording;
   }

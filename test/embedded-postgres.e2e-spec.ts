@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Client } from 'pg';
-import { freePort } from './support/notifier-process';
+import { freePort } from './support/free-port';
 import { PostgresProcess } from './support/postgres-process';
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o7777;

@@ -1,10 +1,5 @@
-import {
-  Producer,
-  RunningNotifier,
-  startNotifier,
-  TEST_ADMIN_TOKEN,
-} from './support/notifier-harness';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { useNotifier } from './support/notifier-fixture';
+import { TEST_ADMIN_TOKEN } from './support/tokens';
 import { uniqueUser } from './support/users';
 import { waitFor } from './support/wait-for';
 
@@ -12,20 +7,7 @@ import { waitFor } from './support/wait-for';
 const STORED = '{"n": 9007199254740993}';
 
 describe('a payload reads back as Postgres stores it', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url);
-    producer = new Producer(database.url);
-  });
-  afterAll(async () => {
-    await notifier.close();
-    await producer.close();
-    await database.drop();
-  });
+  const { notifier, producer } = useNotifier();
 
   /** The body as the client receives it: parsing it here would round the number itself. */
   async function rawJson(path: string, as: string): Promise<string> {

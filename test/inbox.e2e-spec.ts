@@ -1,26 +1,10 @@
-import { Producer, RunningNotifier, startNotifier } from './support/notifier-harness';
-import { SseRecording } from './support/sse-client';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { useNotifier } from './support/notifier-fixture';
+import type { SseRecording } from './support/sse-client';
 import { uniqueUser } from './support/users';
 import { sleep, waitFor } from './support/wait-for';
 
 describe('inbox of the signed-in user', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
-  const open: SseRecording[] = [];
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url);
-    producer = new Producer(database.url);
-  });
-  afterEach(() => open.splice(0).forEach((recording) => recording.close()));
-  afterAll(async () => {
-    await notifier.close();
-    await producer.close();
-    await database.drop();
-  });
+  const { notifier, producer } = useNotifier();
 
   /** Notifies a user `count` times and returns the log ids, oldest first. */
   async function notifications(user: string, count: number): Promise<string[]> {
@@ -30,7 +14,6 @@ describe('inbox of the signed-in user', () => {
 
   async function stream(user: string): Promise<SseRecording> {
     const recording = await notifier.stream(user);
-    open.push(recording);
     await waitFor(() => recording.retry !== undefined, 'the stream to open');
     return recording;
   }

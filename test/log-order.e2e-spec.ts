@@ -1,22 +1,8 @@
-import { Producer, RunningNotifier, startNotifier } from './support/notifier-harness';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { useNotifier } from './support/notifier-fixture';
 import { uniqueUser } from './support/users';
 
 describe('pages of the log over REST', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url);
-    producer = new Producer(database.url);
-  });
-  afterAll(async () => {
-    await notifier.close();
-    await producer.close();
-    await database.drop();
-  });
+  const { notifier, producer } = useNotifier();
 
   const ids = (page: { items: { id: string }[] }) => page.items.map((item) => item.id);
 

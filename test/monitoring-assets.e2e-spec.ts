@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { RunningNotifier, startNotifier } from './support/notifier-harness';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { useNotifier } from './support/notifier-fixture';
 import { waitForAsync } from './support/wait-for';
 
 const ROOT = resolve(__dirname, '..');
@@ -45,18 +44,8 @@ function sample(exposition: string, name: string): number | undefined {
 const promtool = spawnSync('promtool', ['--version']).status === 0;
 
 describe('the Grafana dashboard and the Prometheus alert rules', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
+  const { notifier } = useNotifier();
   const scrape = async () => (await notifier.http('GET', '/metrics')).body as string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url);
-  });
-  afterAll(async () => {
-    await notifier?.close();
-    await database?.drop();
-  });
 
   it('name only metrics that /metrics exposes', async () => {
     const declared = declaredFamilies(await scrape());

@@ -1,21 +1,11 @@
-import { Producer, RunningNotifier, startNotifier } from './support/notifier-harness';
-import { freePort, NotifierProcess } from './support/notifier-process';
+import { freePort } from './support/free-port';
+import { useNotifier } from './support/notifier-fixture';
+import { NotifierProcess } from './support/notifier-process';
 import { SseRecording } from './support/sse-client';
-import { createTestDatabase, TestDatabase } from './support/test-database';
 import { uniqueUser } from './support/users';
 
 describe('operations', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url);
-  });
-  afterAll(async () => {
-    await notifier.close();
-    await database.drop();
-  });
+  const { notifier, producer, database } = useNotifier();
 
   describe('GET /health', () => {
     it('answers 200 when the database answers and the listener is connected', async () => {
@@ -30,14 +20,12 @@ describe('operations', () => {
 
   describe('GET /metrics', () => {
     it('exposes the service’s metrics in Prometheus text format', async () => {
-      const producer = new Producer(database.url);
       const user = uniqueUser();
       const stream = await notifier.stream(user);
       await producer.notify(user, {});
       await stream.waitForMessages(1);
       const answer = await notifier.http('GET', '/metrics');
       stream.close();
-      await producer.close();
 
       expect(answer.status).toBe(200);
       expect(answer.headers.get('content-type')).toMatch(/^text\/plain/);

@@ -1,29 +1,21 @@
-import { Pool } from 'pg';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { useDatabase } from './support/notifier-fixture';
 
 describe('INSERT INTO notification_outbox (producers)', () => {
-  let database: TestDatabase;
-  let pool: Pool;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    pool = new Pool({ connectionString: database.url });
-  });
-
-  afterAll(async () => {
-    await pool.end();
-    await database.drop();
-  });
+  const { producer } = useDatabase();
 
   const insert = (userId: unknown, type?: unknown, payload?: string) =>
-    pool.query(
+    producer.pool.query(
       `INSERT INTO notification_outbox (user_id, type, payload)
        VALUES ($1, coalesce($2, 'message'), coalesce($3::jsonb, '{}'))`,
       [userId, type ?? null, payload ?? null],
     );
 
   it('accepts a row with only a user id, defaulting the type, payload and time', async () => {
-    const { rows } = await pool.query<{ type: string; payload: unknown; created_at: Date }>(
+    const { rows } = await producer.pool.query<{
+      type: string;
+      payload: unknown;
+      created_at: Date;
+    }>(
       `INSERT INTO notification_outbox (user_id) VALUES ('alice') RETURNING type, payload, created_at`,
     );
     expect(rows[0]).toMatchObject({ type: 'message', payload: {} });
@@ -34,13 +26,13 @@ describe('INSERT INTO notification_outbox (producers)', () => {
     await expect(insert('u'.repeat(200), 'a'.repeat(100))).resolves.toBeDefined();
     await expect(insert('ünïcødé 用户 🙂', 'order.shipped:v2_x-y')).resolves.toBeDefined();
     // The rule measures Postgres's own serialization, `{"s": "…"}`: 9 bytes around the text.
-    const { rows } = await pool.query<{ size: number }>(
+    const { rows } = await producer.pool.query<{ size: number }>(
       `INSERT INTO notification_outbox (user_id, payload) VALUES ('u', jsonb_build_object('s', repeat('x', 65527)))
        RETURNING octet_length(payload::text) AS size`,
     );
     expect(rows[0].size).toBe(65536);
     await expect(
-      pool.query(
+      producer.pool.query(
         `INSERT INTO notification_outbox (user_id, payload) VALUES ('u', jsonb_build_object('s', repeat('x', 65528)))`,
       ),
     ).rejects.toMatchObject({ constraint: 'outbox_payload_at_most_64_kib' });
@@ -127,19 +119,19 @@ describe('INSERT INTO notification_outbox (producers)', () => {
 
   it('rejects a NULL user id and SQL NULL payload', async () => {
     await expect(
-      pool.query(`INSERT INTO notification_outbox (user_id) VALUES (NULL)`),
+      producer.pool.query(`INSERT INTO notification_outbox (user_id) VALUES (NULL)`),
     ).rejects.toMatchObject({
       code: '23502',
       column: 'user_id',
     });
     await expect(
-      pool.query(`INSERT INTO notification_outbox (user_id, payload) VALUES ('u', NULL)`),
+      producer.pool.query(`INSERT INTO notification_outbox (user_id, payload) VALUES ('u', NULL)`),
     ).rejects.toMatchObject({ code: '23502', column: 'payload' });
   });
 
   it('lets nothing invalid reach the log', async () => {
     await expect(insert('')).rejects.toMatchObject({ code: '23514' });
-    const { rows } = await pool.query<{ n: number }>(
+    const { rows } = await producer.pool.query<{ n: number }>(
       `SELECT count(*)::int AS n FROM notifications WHERE user_id = ''`,
     );
     expect(rows[0].n).toBe(0);

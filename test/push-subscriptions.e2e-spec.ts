@@ -1,6 +1,5 @@
 import { createECDH, randomBytes } from 'node:crypto';
-import { RunningNotifier, startNotifier } from './support/notifier-harness';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { useNotifier } from './support/notifier-fixture';
 import { uniqueUser } from './support/users';
 
 /** A browser's subscription keys: a P-256 public key and a 16-byte secret. */
@@ -16,18 +15,8 @@ function browserKeys(): { p256dh: string; auth: string } {
 const endpoint = () => `https://push.example.com/send/${randomBytes(8).toString('hex')}`;
 
 describe('Web Push subscriptions', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url, {
-      PUSH_ENDPOINT_HOSTS: 'push.example.com, *.push.example.net, localhost:8443',
-    });
-  });
-  afterAll(async () => {
-    await notifier.close();
-    await database.drop();
+  const { notifier } = useNotifier({
+    env: { PUSH_ENDPOINT_HOSTS: 'push.example.com, *.push.example.net, localhost:8443' },
   });
 
   const subscribe = (user: string, body: unknown) =>
@@ -117,45 +106,36 @@ describe('Web Push subscriptions', () => {
     return point.toString('base64url');
   };
 
+  const HOST_REFUSED = /^endpoint must be on a push service host/;
+  /** A body with this endpoint and the browser's keys. */
+  const onEndpoint = (url: string) => (keys: { p256dh: string; auth: string }) => ({
+    endpoint: url,
+    keys,
+  });
+
   it.each<[string, (keys: { p256dh: string; auth: string }) => unknown, RegExp]>([
     [
       'an http: endpoint',
-      (keys) => ({ endpoint: 'http://push.example.com/x', keys }),
+      onEndpoint('http://push.example.com/x'),
       /^endpoint must be an https: URL$/,
     ],
     [
       'an endpoint on a host not allowed',
-      (keys) => ({ endpoint: 'https://evil.example.org/x', keys }),
+      onEndpoint('https://evil.example.org/x'),
       /^endpoint must be on a push service host that PUSH_ENDPOINT_HOSTS allows$/,
     ],
-    [
-      'an endpoint on 127.0.0.1',
-      (keys) => ({ endpoint: 'https://127.0.0.1/x', keys }),
-      /^endpoint must be on a push service host/,
-    ],
-    [
-      'an endpoint on an internal address by name',
-      (keys) => ({ endpoint: 'https://localhost/x', keys }),
-      /^endpoint must be on a push service host/,
-    ],
-    [
-      'the bare domain of a *. entry',
-      (keys) => ({ endpoint: 'https://push.example.net/x', keys }),
-      /^endpoint must be on a push service host/,
-    ],
+    ['an endpoint on 127.0.0.1', onEndpoint('https://127.0.0.1/x'), HOST_REFUSED],
+    ['an endpoint on an internal address by name', onEndpoint('https://localhost/x'), HOST_REFUSED],
+    ['the bare domain of a *. entry', onEndpoint('https://push.example.net/x'), HOST_REFUSED],
     [
       'an allowed host on another port',
-      (keys) => ({ endpoint: 'https://push.example.com:8080/x', keys }),
-      /^endpoint must be on a push service host/,
+      onEndpoint('https://push.example.com:8080/x'),
+      HOST_REFUSED,
     ],
-    [
-      'credentials in the endpoint',
-      (keys) => ({ endpoint: 'https://me:pw@push.example.com/x', keys }),
-      /^endpoint must be on a push service host/,
-    ],
+    ['credentials in the endpoint', onEndpoint('https://me:pw@push.example.com/x'), HOST_REFUSED],
     [
       'an endpoint over 1,000 characters',
-      (keys) => ({ endpoint: `https://push.example.com/${'x'.repeat(1000)}`, keys }),
+      onEndpoint(`https://push.example.com/${'x'.repeat(1000)}`),
       /^endpoint must be shorter than or equal to 1000 characters$/,
     ],
     ['no endpoint', (keys) => ({ keys }), /^endpoint must be a string$/],
@@ -211,17 +191,7 @@ describe('Web Push subscriptions', () => {
 });
 
 describe('Web Push in production without VAPID keys', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url, { NODE_ENV: 'production' });
-  });
-  afterAll(async () => {
-    await notifier.close();
-    await database.drop();
-  });
+  const { notifier } = useNotifier({ env: { NODE_ENV: 'production' } });
 
   it('is off: the key and the subscriptions answer 404, saying why', async () => {
     const user = uniqueUser();

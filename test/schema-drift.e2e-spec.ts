@@ -1,22 +1,17 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '@app/persistence';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { useDatabase } from './support/notifier-fixture';
 
 describe('the entities and the migrations', () => {
-  let database: TestDatabase;
-  let dataSource: DataSource;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
-  });
-  afterAll(async () => {
-    await dataSource.destroy();
-    await database.drop();
-  });
+  const { database } = useDatabase();
 
   it('describe the same schema: syncing the entities onto the migrated database changes nothing', async () => {
-    const { upQueries } = await dataSource.driver.createSchemaBuilder().log();
-    expect(upQueries.map((query) => query.query)).toEqual([]);
+    const dataSource = await new DataSource(dataSourceOptions(database.url)).initialize();
+    try {
+      const { upQueries } = await dataSource.driver.createSchemaBuilder().log();
+      expect(upQueries.map((query) => query.query)).toEqual([]);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 });

@@ -2,9 +2,10 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { freePort, NotifierProcess } from './support/notifier-process';
+import { freePort } from './support/free-port';
+import { useDatabase } from './support/notifier-fixture';
+import { NotifierProcess } from './support/notifier-process';
 import { SseRecording } from './support/sse-client';
-import { createTestDatabase, TestDatabase } from './support/test-database';
 
 /** What a new user does after `npm start`: paste the printed curl, then the printed SQL. */
 async function pasteTheBanner(
@@ -30,12 +31,7 @@ async function pasteTheBanner(
 }
 
 describe('starting the service', () => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-  });
-  afterAll(() => database.drop());
+  const { database } = useDatabase();
 
   it('without secrets, binds to 127.0.0.1 and prints a curl and an INSERT that work as pasted', async () => {
     const port = await freePort();

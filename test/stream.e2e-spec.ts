@@ -1,14 +1,10 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { JwtService } from '@nestjs/jwt';
 import { Client } from 'pg';
-import {
-  Producer,
-  RunningNotifier,
-  startNotifier,
-  TEST_JWT_SECRET,
-} from './support/notifier-harness';
+import type { RunningNotifier } from './support/notifier-harness';
+import { useNotifier } from './support/notifier-fixture';
 import { SseRecording } from './support/sse-client';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { signToken } from './support/tokens';
 import { uniqueUser } from './support/users';
 import { sleep, waitFor } from './support/wait-for';
 
@@ -16,39 +12,13 @@ const jwt = new JwtService();
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 describe('GET /users/me/events', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
-  const open: SseRecording[] = [];
-
-  const stream = async (...args: Parameters<RunningNotifier['stream']>) => {
-    const recording = await notifier.stream(...args);
-    open.push(recording);
-    return recording;
-  };
-  const raw = async (path: string, headers: Record<string, string> = {}) => {
-    const recording = await SseRecording.open(`${notifier.baseUrl}${path}`, headers);
-    open.push(recording);
-    return recording;
-  };
+  const { notifier, producer, database, startNotifier } = useNotifier({
+    env: { SSE_HEARTBEAT_MS: '200', SSE_RETRY_MS: '1500' },
+  });
+  const stream: RunningNotifier['stream'] = (...args) => notifier.stream(...args);
+  const raw: RunningNotifier['open'] = (...args) => notifier.open(...args);
   const payloads = (recording: SseRecording) =>
     recording.messages.map((event) => (JSON.parse(event.data) as { payload: unknown }).payload);
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url, { SSE_HEARTBEAT_MS: '200', SSE_RETRY_MS: '1500' });
-    producer = new Producer(database.url);
-  });
-
-  afterEach(() => {
-    for (const recording of open.splice(0)) recording.close();
-  });
-
-  afterAll(async () => {
-    await notifier.close();
-    await producer.close();
-    await database.drop();
-  });
 
   describe('opening', () => {
     it('answers 200 with the SSE headers, and `retry:` is the first frame', async () => {
@@ -265,8 +235,7 @@ describe('GET /users/me/events', () => {
 
   describe('authentication', () => {
     const claims = (sub: unknown, extra: object = {}) => ({ sub, ...extra });
-    const hs256 = (payload: object, options: object = {}) =>
-      jwt.sign(payload, { secret: TEST_JWT_SECRET, algorithm: 'HS256', ...options });
+    const hs256 = signToken;
     const now = () => Math.floor(Date.now() / 1000);
 
     it('takes the token from the Authorization header, the access_token parameter or the cookie', async () => {
@@ -328,7 +297,7 @@ describe('GET /users/me/events', () => {
       let keyed: RunningNotifier;
 
       beforeAll(async () => {
-        keyed = await startNotifier(database.url, {
+        keyed = await startNotifier({
           JWT_PUBLIC_KEY: publicKey,
           JWT_ISSUER: 'https://auth.example',
           JWT_AUDIENCE: 'notifier',

@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Producer } from './support/notifier-harness';
-import { freePort } from './support/notifier-process';
-import { processTokenFor, ServiceInstance } from './support/service-process';
+import { useDatabase } from './support/notifier-fixture';
+import type { ServiceInstance } from './support/service-process';
 import { SseRecording } from './support/sse-client';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { tokenFor } from './support/tokens';
 import { uniqueUser } from './support/users';
 import { sleep, waitFor } from './support/wait-for';
 
@@ -85,29 +84,21 @@ function producerContext(): { traceId: string; spanId: string; traceparent: stri
 }
 
 describe('tracing with an OTLP endpoint set', () => {
-  let database: TestDatabase;
+  const { producer, startService } = useDatabase();
   let receiver: OtlpReceiver;
   let service: ServiceInstance;
-  let producer: Producer;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     receiver = await OtlpReceiver.start();
-    service = await ServiceInstance.start(database.url, await freePort(), {
+    service = await startService({
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OTEL_SERVICE_NAME: 'notifier-under-test',
     });
-    producer = new Producer(database.url);
   }, 90_000);
 
-  afterAll(async () => {
-    await service?.process.stop();
-    await producer?.close();
-    await receiver?.close();
-    await database?.drop();
-  });
+  afterAll(() => receiver?.close());
 
   it('says so at start-up', () => {
     expect(service.process.stdout).toMatch(/"msg":"Tracing on: exporting spans to [^"]+"/);
@@ -116,7 +107,7 @@ describe('tracing with an OTLP endpoint set', () => {
   it('puts the drain and the live delivery of a notification in its producer’s trace', async () => {
     const user = uniqueUser('traced');
     const stream = await SseRecording.open(`${service.baseUrl}/users/me/events`, {
-      Authorization: `Bearer ${processTokenFor(user)}`,
+      Authorization: `Bearer ${tokenFor(user)}`,
     });
     await waitFor(() => stream.retry !== undefined, 'the stream to open');
     const context = producerContext();
@@ -181,39 +172,29 @@ describe('tracing with an OTLP endpoint set', () => {
 });
 
 describe('tracing without OTel variables', () => {
-  let database: TestDatabase;
+  const { producer, startService } = useDatabase();
   let receiver: OtlpReceiver;
   let service: ServiceInstance;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     // The port an OTLP exporter sends to when no endpoint is set: it must hear nothing.
     receiver = await OtlpReceiver.start(4318);
-    service = await ServiceInstance.start(database.url, await freePort(), {
+    service = await startService({
       OTEL_SERVICE_NAME: 'notifier-untraced',
       OTEL_BSP_SCHEDULE_DELAY: '100',
     });
   }, 90_000);
 
-  afterAll(async () => {
-    await service?.process.stop();
-    await receiver?.close();
-    await database?.drop();
-  });
+  afterAll(() => receiver?.close());
 
   it('starts no exporter and says tracing is off', async () => {
     expect(service.process.stdout).toMatch(/"msg":"Tracing off[^"]*OTEL_EXPORTER_OTLP_ENDPOINT/);
-    const producer = new Producer(database.url);
     const user = uniqueUser('untraced');
-    try {
-      await producer.pool.query(
-        `INSERT INTO notification_outbox (user_id, traceparent) VALUES ($1, $2)`,
-        [user, producerContext().traceparent],
-      );
-      await producer.waitForLogIds(user, 1);
-    } finally {
-      await producer.close();
-    }
+    await producer.pool.query(
+      `INSERT INTO notification_outbox (user_id, traceparent) VALUES ($1, $2)`,
+      [user, producerContext().traceparent],
+    );
+    await producer.waitForLogIds(user, 1);
     await sleep(1_000);
     expect(receiver.requests).toEqual([]);
   });

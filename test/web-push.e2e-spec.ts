@@ -1,11 +1,11 @@
 import { createECDH } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { TEST_ADMIN_TOKEN, Producer } from './support/notifier-harness';
-import { freePort } from './support/notifier-process';
+import { closeAfterTest } from './support/leak-check';
 import { LocalPushService, PushReceiver } from './support/local-push-service';
-import { processTokenFor, ServiceInstance } from './support/service-process';
+import { useDatabase } from './support/notifier-fixture';
+import type { ServiceInstance } from './support/service-process';
 import { SseRecording } from './support/sse-client';
-import { createTestDatabase, TestDatabase } from './support/test-database';
+import { TEST_ADMIN_TOKEN, tokenFor } from './support/tokens';
 import { uniqueUser } from './support/users';
 import { sleep, waitFor, waitForAsync } from './support/wait-for';
 
@@ -17,18 +17,14 @@ const PUSH_DELAY_MS = 1500;
 const SETTLE_MS = PUSH_DELAY_MS + 2000;
 
 describe('Web Push through a real (local) push service', () => {
-  let database: TestDatabase;
-  let producer: Producer;
+  const { producer, startService } = useDatabase();
   let push: LocalPushService;
   let instances: ServiceInstance[] = [];
-  const streams: SseRecording[] = [];
   const vapid = createECDH('prime256v1');
   vapid.generateKeys();
   const vapidPublicKey = vapid.getPublicKey('base64url', 'uncompressed');
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    producer = new Producer(database.url);
     push = await LocalPushService.start(vapidPublicKey);
     const env = {
       NODE_EXTRA_CA_CERTS: push.caFile,
@@ -38,19 +34,12 @@ describe('Web Push through a real (local) push service', () => {
       VAPID_PRIVATE_KEY: vapid.getPrivateKey('base64url'),
       VAPID_SUBJECT: 'mailto:ops@notifier.test',
     };
-    const ports = [await freePort(), await freePort()];
-    instances = await Promise.all(
-      ports.map((port) => ServiceInstance.start(database.url, port, env)),
-    );
+    instances = await Promise.all([startService(env), startService(env)]);
     await waitFor(() => instances.some((instance) => instance.believesItLeads), 'a leader');
   });
-  afterEach(() => streams.splice(0).forEach((stream) => stream.close()));
   afterAll(async () => {
-    await Promise.all(instances.map((instance) => instance.process.stop('SIGKILL')));
     await push?.close();
     await rm(push?.caFile ?? '', { force: true });
-    await producer?.close();
-    await database?.drop();
   });
 
   const alive = () => instances.filter((instance) => instance.process.exitCode === undefined);
@@ -71,7 +60,7 @@ describe('Web Push through a real (local) push service', () => {
     const response = await fetch(`${instance.baseUrl}${path}`, {
       method,
       headers: {
-        Authorization: `Bearer ${as === 'admin' ? TEST_ADMIN_TOKEN : processTokenFor(as)}`,
+        Authorization: `Bearer ${as === 'admin' ? TEST_ADMIN_TOKEN : tokenFor(as)}`,
         ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
       },
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -141,9 +130,9 @@ describe('Web Push through a real (local) push service', () => {
   it('pushes nothing to a user whose open stream was sent the notification, and sets deliveredAt', async () => {
     const { user, browser } = await subscribedUser();
     const stream = await SseRecording.open(`${follower().baseUrl}/users/me/events`, {
-      Authorization: `Bearer ${processTokenFor(user)}`,
+      Authorization: `Bearer ${tokenFor(user)}`,
     });
-    streams.push(stream);
+    closeAfterTest(() => stream.close());
     await waitFor(() => stream.retry !== undefined, 'the stream to open');
     await producer.notify(user, { text: 'seen live' });
     const [event] = await stream.waitForMessages(1);

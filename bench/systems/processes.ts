@@ -2,6 +2,16 @@ import { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { AddressInfo, createServer } from 'node:net';
+
+/** A TCP port free on 127.0.0.1 right now, for a server that must be told its port up front. */
+export async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
 
 /** Polls `GET path` until it answers 200, or fails after `timeoutMs`. */
 export async function waitForHttp(port: number, path: string, timeoutMs = 30_000): Promise<void> {

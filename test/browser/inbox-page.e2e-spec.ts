@@ -1,44 +1,15 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { Producer, startNotifier } from '../support/notifier-harness';
-import { processTokenFor } from '../support/service-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { tokenFor } from '../support/tokens';
 import { uniqueUser } from '../support/users';
 import { sleep, waitForAsync } from '../support/wait-for';
-import { launchChromium } from '../support/chromium';
 import { InboxTab, screenshot } from './support/inbox-tab';
-import { buildWebAssets, PageService } from './support/page-service';
-
-// Every wait inside is bounded (10 s at most) and says what it waited for; this only leaves room
-// for a few of them on a busy machine.
-jest.setTimeout(60_000);
+import { usePageInChromium } from './support/page-fixture';
 
 describe('the inbox page in Chromium', () => {
-  let database: TestDatabase;
-  let service: PageService;
-  let producer: Producer;
-  let browser: Browser;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    await buildWebAssets();
-    database = await createTestDatabase();
-    service = await PageService.start(database.url);
-    producer = new Producer(database.url);
-    browser = await launchChromium();
-  }, 60_000);
-  // A context per test: its own localStorage, so tabs of one test share only with each other.
-  beforeEach(async () => (context = await browser.newContext()));
-  afterEach(() => context.close());
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-    await producer?.close();
-    await database?.drop();
-  });
+  const { producer, startNotifier, service, context } = usePageInChromium();
 
   it('shows a notification inserted with SQL, badged unread', async () => {
     const user = uniqueUser();
-    const tab = await InboxTab.open(context, service.baseUrl, processTokenFor(user));
+    const tab = await InboxTab.open(context, service.baseUrl, tokenFor(user));
     await expectText(tab, '#connection', 'Live');
 
     await producer.notify(user, { text: 'Your order has shipped' }, 'order.shipped');
@@ -57,7 +28,7 @@ describe('the inbox page in Chromium', () => {
     const user = uniqueUser();
     for (let n = 1; n <= 3; n++) await producer.notify(user, { text: `Message ${n}` });
     const ids = await producer.waitForLogIds(user, 3);
-    const first = await InboxTab.open(context, service.baseUrl, processTokenFor(user));
+    const first = await InboxTab.open(context, service.baseUrl, tokenFor(user));
     const second = await InboxTab.open(context, service.baseUrl);
     expect(await second.ids()).toEqual([...ids].reverse());
     expect(await second.unreadCount.textContent()).toBe('3');
@@ -79,7 +50,7 @@ describe('the inbox page in Chromium', () => {
 
   it('with three tabs holds one stream, and hands it over without loss when the leader closes', async () => {
     const user = uniqueUser();
-    const tabs = [await InboxTab.open(context, service.baseUrl, processTokenFor(user))];
+    const tabs = [await InboxTab.open(context, service.baseUrl, tokenFor(user))];
     tabs.push(await InboxTab.open(context, service.baseUrl));
     tabs.push(await InboxTab.open(context, service.baseUrl));
     const [leaderStream] = await service.connections(user);
@@ -109,7 +80,7 @@ describe('the inbox page in Chromium', () => {
 
   it('shows the closed state after an admin closes the stream, and stops requesting', async () => {
     const user = uniqueUser();
-    const tab = await InboxTab.open(context, service.baseUrl, processTokenFor(user));
+    const tab = await InboxTab.open(context, service.baseUrl, tokenFor(user));
     const requestsWhileOpen = tab.streamRequests.length;
 
     expect((await service.admin('DELETE', `/admin/users/${user}/stream`)).status).toBe(204);
@@ -131,7 +102,7 @@ describe('the inbox page in Chromium', () => {
     await producer.notify(user, { text: 'Before the restart' });
     const [before] = await producer.waitForLogIds(user, 1);
     const tabs = [
-      await InboxTab.open(context, service.baseUrl, processTokenFor(user)),
+      await InboxTab.open(context, service.baseUrl, tokenFor(user)),
       await InboxTab.open(context, service.baseUrl),
     ];
 
@@ -156,7 +127,7 @@ describe('the inbox page in Chromium', () => {
 
   it('offers a demo token on a run with a made-up JWT secret', async () => {
     // Blank is unset: the secret is made up for the run, the only kind of run with demo tokens.
-    const development = await startNotifier(database.url, { JWT_SECRET: '' });
+    const development = await startNotifier({ JWT_SECRET: '' });
     try {
       const page = await context.newPage();
       page.setDefaultTimeout(10_000);

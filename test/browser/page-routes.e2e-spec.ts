@@ -1,24 +1,18 @@
-import { RunningNotifier, startNotifier } from '../support/notifier-harness';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import type { RunningNotifier } from '../support/notifier-harness';
+import { useDatabase } from '../support/notifier-fixture';
 import { buildWebAssets } from './support/page-service';
 
 describe('the routes of the inbox page', () => {
-  let database: TestDatabase;
+  const { startNotifier } = useDatabase();
   let development: RunningNotifier;
   let production: RunningNotifier;
 
   beforeAll(async () => {
     await buildWebAssets();
-    database = await createTestDatabase();
     // No JWT_SECRET (blank is unset): a secret made up for the run, the only kind of run with demo tokens.
-    development = await startNotifier(database.url, { JWT_SECRET: '' });
-    production = await startNotifier(database.url, { NODE_ENV: 'production' });
+    development = await startNotifier({ JWT_SECRET: '' });
+    production = await startNotifier({ NODE_ENV: 'production' });
   }, 60_000);
-  afterAll(async () => {
-    await development?.close();
-    await production?.close();
-    await database?.drop();
-  });
 
   it('serves the page at / and its files under /web/, the client as ES modules', async () => {
     const page = await development.http('GET', '/');

@@ -1,7 +1,6 @@
 import { request } from 'node:https';
 import { NginxEdge } from '../support/nginx-edge';
-import { RunningNotifier, startNotifier } from '../support/notifier-harness';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useNotifier } from '../support/notifier-fixture';
 import { uniqueUser } from '../support/users';
 
 /** A GET through the edge (self-signed certificate); resolves with the status once the head is in. */
@@ -21,18 +20,7 @@ function getThrough(edge: NginxEdge, path: string): Promise<number> {
 }
 
 describe('nginx edge: access logs', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url);
-  });
-
-  afterAll(async () => {
-    await notifier?.close();
-    await database?.drop();
-  });
+  const { notifier } = useNotifier();
 
   it('record the path of EventSource requests but never their access_token', async () => {
     const port = Number(new URL(notifier.baseUrl).port);

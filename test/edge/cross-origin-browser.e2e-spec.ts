@@ -1,21 +1,21 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { Producer, RunningNotifier, startNotifier } from '../support/notifier-harness';
 import { launchChromium } from '../support/chromium';
 import { FrontEndServer } from '../support/front-end-page';
+import { closeAfterTest } from '../support/leak-check';
 import { NginxEdge } from '../support/nginx-edge';
+import type { RunningNotifier } from '../support/notifier-harness';
+import { useDatabase } from '../support/notifier-fixture';
 import { createSelfSignedCertificate } from '../support/self-signed-certificate';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { uniqueUser } from '../support/users';
 
 const portOf = (notifier: RunningNotifier) => Number(new URL(notifier.baseUrl).port);
 
 describe('nginx edge: a page on another origin, in Chromium', () => {
-  let database: TestDatabase;
+  const { producer, startNotifier } = useDatabase();
   let allowedFrontEnd: FrontEndServer;
   let otherFrontEnd: FrontEndServer;
   let instances: RunningNotifier[];
   let edge: NginxEdge;
-  let producer: Producer;
   let browser: Browser;
   let context: BrowserContext;
   const user = uniqueUser('browser');
@@ -23,6 +23,7 @@ describe('nginx edge: a page on another origin, in Chromium', () => {
   /** Opens the page of `frontEnd` and waits until its EventSource is open or given up. */
   async function openPage(frontEnd: FrontEndServer) {
     const page = await context.newPage();
+    closeAfterTest(() => page.close());
     const consoleErrors: string[] = [];
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
@@ -35,18 +36,13 @@ describe('nginx edge: a page on another origin, in Chromium', () => {
   const received = (page: Page) => page.evaluate('window.received');
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     const certificate = await createSelfSignedCertificate();
     // The same page on two origins (ports); only the first is on the list.
     allowedFrontEnd = await FrontEndServer.start(certificate);
     otherFrontEnd = await FrontEndServer.start(certificate);
     const env = { CORS_ORIGINS: allowedFrontEnd.origin };
-    instances = await Promise.all([
-      startNotifier(database.url, env),
-      startNotifier(database.url, env),
-    ]);
+    instances = await Promise.all([startNotifier(env), startNotifier(env)]);
     edge = await NginxEdge.start(instances.map(portOf));
-    producer = new Producer(database.url);
     browser = await launchChromium({ acceptSelfSignedCertificates: true });
     context = await browser.newContext();
     // The user is signed in on the notifier's origin: a cookie that EventSource sends along
@@ -66,11 +62,8 @@ describe('nginx edge: a page on another origin, in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await edge?.stop();
-    await Promise.all(instances?.map((instance) => instance.close()) ?? []);
     await allowedFrontEnd?.close();
     await otherFrontEnd?.close();
-    await producer?.close();
-    await database?.drop();
   });
 
   it('opens the stream with credentials from an allowed origin and receives a notification', async () => {

@@ -1,8 +1,9 @@
 import type { ClientHttp2Session } from 'node:http2';
-import { Producer, RunningNotifier, startNotifier } from '../support/notifier-harness';
 import { connectHttp2, Http2EventStream } from '../support/http2-sse';
+import { closeAfterTest } from '../support/leak-check';
 import { NginxEdge } from '../support/nginx-edge';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import type { RunningNotifier } from '../support/notifier-harness';
+import { useNotifier } from '../support/notifier-fixture';
 import { uniqueUser } from '../support/users';
 
 const STREAMS = 24;
@@ -14,33 +15,27 @@ const openConnectionsOf = async (notifier: RunningNotifier) =>
     .body.connections.total;
 
 describe('nginx edge: many streams over one HTTP/2 connection', () => {
-  let database: TestDatabase;
+  const { notifier, producer, startNotifier } = useNotifier();
   let instances: RunningNotifier[];
   let edge: NginxEdge;
-  let producer: Producer;
   let session: ClientHttp2Session;
-  const streams: Http2EventStream[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    instances = await Promise.all([startNotifier(database.url), startNotifier(database.url)]);
+    instances = [notifier, await startNotifier()];
     edge = await NginxEdge.start(instances.map(portOf));
-    producer = new Producer(database.url);
     session = await connectHttp2(edge.originOn());
   });
 
   afterAll(async () => {
-    for (const stream of streams) stream.close();
     session?.close();
     await edge?.stop();
-    await Promise.all(instances?.map((instance) => instance.close()) ?? []);
-    await producer?.close();
-    await database?.drop();
   });
 
   it(`delivers to ${STREAMS} users whose streams share the connection`, async () => {
     expect(session.alpnProtocol).toBe('h2');
     const users = Array.from({ length: STREAMS }, () => uniqueUser('h2'));
+    const streams: Http2EventStream[] = [];
+    closeAfterTest(() => streams.forEach((stream) => stream.close()));
     for (const user of users) {
       const authorization = `Bearer ${instances[0].tokenFor(user)}`;
       streams.push(await Http2EventStream.open(session, { authorization }));

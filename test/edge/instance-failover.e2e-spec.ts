@@ -1,10 +1,11 @@
 import type { ClientHttp2Session } from 'node:http2';
-import { Producer, TEST_ADMIN_TOKEN } from '../support/notifier-harness';
 import { connectHttp2, ResumingHttp2Client } from '../support/http2-sse';
+import { closeAfterTest } from '../support/leak-check';
 import { NginxEdge } from '../support/nginx-edge';
-import { freePort } from '../support/notifier-process';
-import { processTokenFor, ServiceInstance } from '../support/service-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import type { Producer } from '../support/notifier-harness';
+import { useDatabase } from '../support/notifier-fixture';
+import type { ServiceInstance } from '../support/service-process';
+import { TEST_ADMIN_TOKEN, tokenFor } from '../support/tokens';
 import { uniqueUser } from '../support/users';
 import { waitFor } from '../support/wait-for';
 
@@ -27,45 +28,42 @@ async function notifyEach(producer: Producer, users: string[], count: number, ph
 }
 
 describe('nginx edge: an instance killed under its clients', () => {
-  let database: TestDatabase;
+  const { producer, startService } = useDatabase();
   let instances: ServiceInstance[];
   let edge: NginxEdge;
-  let producer: Producer;
   let session: ClientHttp2Session;
   let clients: ResumingHttp2Client[] = [];
   let releaseReconnects: () => void = () => undefined;
   const reconnectsReleased = new Promise<void>((resolve) => (releaseReconnects = resolve));
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const ports = [await freePort(), await freePort()];
-    instances = await Promise.all(
-      ports.map((port) => ServiceInstance.start(database.url, port, { SSE_HEARTBEAT_MS: '500' })),
+    const env = { SSE_HEARTBEAT_MS: '500' };
+    instances = await Promise.all([startService(env), startService(env)]);
+    edge = await NginxEdge.start(
+      instances.map((instance) => Number(new URL(instance.baseUrl).port)),
     );
-    edge = await NginxEdge.start(ports);
-    producer = new Producer(database.url);
     session = await connectHttp2(edge.originOn());
   }, 60_000);
 
   afterAll(async () => {
-    releaseReconnects();
-    await Promise.all(clients.map((client) => client.stop()));
     session?.close();
     await edge?.stop();
-    await Promise.all(instances?.map((instance) => instance.process.stop('SIGKILL')) ?? []);
-    await producer?.close();
-    await database?.drop();
   });
 
   it('moves its clients through nginx to the other instance, resuming without loss or repeat', async () => {
     const users = Array.from({ length: USERS }, () => uniqueUser('failover'));
     clients = users.map(
       (user) =>
-        new ResumingHttp2Client(session, `Bearer ${processTokenFor(user)}`, {
+        new ResumingHttp2Client(session, `Bearer ${tokenFor(user)}`, {
           // Like a browser waiting out `retry:`; here until what it missed is in the log.
           beforeReconnect: () => reconnectsReleased,
         }),
     );
+    // Released first: a client held back before reconnecting could not stop.
+    closeAfterTest(async () => {
+      releaseReconnects();
+      await Promise.all(clients.map((client) => client.stop()));
+    });
     await waitFor(() => clients.every((client) => client.connected), 'every client to connect');
 
     const [doomed, survivor] = instances;

@@ -1,10 +1,9 @@
 import { RetentionJob } from '../../apps/notifier/src/retention/retention-job';
-import type { StreamConnection } from '../../apps/notifier/src/stream/stream-connection';
 import { StreamHub } from '../../apps/notifier/src/stream/stream-hub';
 import { checkDelivery, exactly } from '../support/delivery';
-import { Producer, RunningNotifier, startNotifier } from '../support/notifier-harness';
-import { SseRecording } from '../support/sse-client';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useNotifier } from '../support/notifier-fixture';
+import { waitForPausedReplay } from '../support/paused-replay';
+import type { SseRecording } from '../support/sse-client';
 import { uniqueUser } from '../support/users';
 import { sleep, waitForAsync } from '../support/wait-for';
 
@@ -17,18 +16,12 @@ const REPLAY_PAGE = 500;
 const DELETED_UP_TO_INDEX = 800;
 
 describe('history older than RETENTION_DAYS', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
+  const { notifier, producer } = useNotifier({ env: { RETENTION_DAYS: '30' } });
   const user = uniqueUser();
   let ids: string[];
-  const open: SseRecording[] = [];
 
-  const resumeFrom = async (lastEventId: string) => {
-    const recording = await notifier.stream(user, { headers: { 'Last-Event-ID': lastEventId } });
-    open.push(recording);
-    return recording;
-  };
+  const resumeFrom = (lastEventId: string) =>
+    notifier.stream(user, { headers: { 'Last-Event-ID': lastEventId } });
   const watermark = async () => {
     const { rows } = await producer.pool.query<{ id: string }>(
       'SELECT deleted_up_to::text AS id FROM retention_watermark',
@@ -37,21 +30,8 @@ describe('history older than RETENTION_DAYS', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url, { RETENTION_DAYS: '30' });
-    producer = new Producer(database.url);
     await producer.notifyMany(user, NOTIFICATIONS);
     ids = await producer.waitForLogIds(user, NOTIFICATIONS, 15_000);
-  });
-
-  afterEach(() => {
-    for (const recording of open.splice(0)) recording.close();
-  });
-
-  afterAll(async () => {
-    await notifier.close();
-    await producer.close();
-    await database.drop();
   });
 
   it('is deleted oldest first, in batches, up to the first notification still kept', async () => {
@@ -117,11 +97,10 @@ describe('history older than RETENTION_DAYS', () => {
     const recording = await notifier.stream(reader, {
       headers: { 'Last-Event-ID': (BigInt(readerIds[0]) - 1n).toString() },
     });
-    open.push(recording);
     await recording.waitForMessages(1);
     recording.pause();
     const [connection] = notifier.app.get(StreamHub).connectionsOf(reader);
-    await waitForSteadyCursor(connection);
+    await waitForPausedReplay(connection);
     // The replay is still writing its first page: the rows being deleted are all unread.
     expect(readerIds.indexOf(connection.cursor.toString())).toBeLessThan(REPLAY_PAGE);
 
@@ -168,15 +147,4 @@ function afterReset(recording: SseRecording): string[] {
     .slice(reset + 1)
     .filter((event) => event.event === undefined)
     .map((event) => event.id ?? '');
-}
-
-/** Waits until the kernel's socket buffers are full and the replay stops writing. */
-async function waitForSteadyCursor(connection: StreamConnection): Promise<void> {
-  let previous = connection.cursor;
-  await waitForAsync(async () => {
-    await sleep(300);
-    const steady = connection.cursor === previous;
-    previous = connection.cursor;
-    return steady;
-  }, 'the replay to wait for the socket');
 }

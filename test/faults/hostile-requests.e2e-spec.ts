@@ -1,20 +1,13 @@
-import { JwtService } from '@nestjs/jwt';
 import { CHANNELS } from '@app/postgres-objects';
 import { healthStatus } from '../support/database-faults';
-import {
-  Producer,
-  RunningNotifier,
-  startNotifier,
-  TEST_ADMIN_TOKEN,
-  TEST_JWT_SECRET,
-} from '../support/notifier-harness';
-import { freePort, NotifierProcess } from '../support/notifier-process';
+import { freePort } from '../support/free-port';
+import { useNotifier } from '../support/notifier-fixture';
+import { NotifierProcess } from '../support/notifier-process';
 import { rawGet, rawRequest } from '../support/raw-http';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { signToken, TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from '../support/tokens';
 import { uniqueUser } from '../support/users';
 import { sleep, waitForAsync } from '../support/wait-for';
 
-const jwt = new JwtService();
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
 const INVALID_UTF8 = Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0x80]);
@@ -24,23 +17,15 @@ const HUGE = 'a'.repeat(64 * 1024);
 const hostileTokens: [string, string][] = [
   ['alg none', `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'u' })}.`],
   ['alg NONE', `${base64url({ alg: 'NONE', typ: 'JWT' })}.${base64url({ sub: 'u' })}.`],
-  [
-    'HS512 instead of HS256',
-    jwt.sign({ sub: 'u' }, { secret: TEST_JWT_SECRET, algorithm: 'HS512' }),
-  ],
-  ['no sub', jwt.sign({ name: 'u' }, { secret: TEST_JWT_SECRET })],
-  ['expired', jwt.sign({ sub: 'u', exp: now() - 60 }, { secret: TEST_JWT_SECRET })],
-  ['nbf in the future', jwt.sign({ sub: 'u', nbf: now() + 3600 }, { secret: TEST_JWT_SECRET })],
-  [
-    'a signature stripped',
-    `${jwt.sign({ sub: 'u' }, { secret: TEST_JWT_SECRET })}`.replace(/\.[^.]*$/, '.'),
-  ],
+  ['HS512 instead of HS256', signToken({ sub: 'u' }, { algorithm: 'HS512' })],
+  ['no sub', signToken({ name: 'u' })],
+  ['expired', signToken({ sub: 'u', exp: now() - 60 })],
+  ['nbf in the future', signToken({ sub: 'u', nbf: now() + 3600 })],
+  ['a signature stripped', `${signToken({ sub: 'u' })}`.replace(/\.[^.]*$/, '.')],
 ];
 
 describe('hostile requests on every entry point', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
+  const { notifier, producer, database, startNotifier } = useNotifier();
   let bearer: string;
 
   const send = (path: string | Buffer, headers: [string, string | Buffer][] = []) =>
@@ -49,17 +34,8 @@ describe('hostile requests on every entry point', () => {
     send(path, [['Authorization', bearer], ...headers]);
   const asAdmin = (path: string) => send(path, [['Authorization', `Bearer ${TEST_ADMIN_TOKEN}`]]);
 
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url);
-    producer = new Producer(database.url);
+  beforeAll(() => {
     bearer = `Bearer ${notifier.tokenFor(uniqueUser())}`;
-  });
-
-  afterAll(async () => {
-    await notifier.close();
-    await producer.close();
-    await database.drop();
   });
 
   afterEach(async () => {
@@ -345,7 +321,7 @@ describe('hostile requests on every entry point', () => {
     });
 
     it('does not exist on a wide bind, even with a secret made up for the run', async () => {
-      const wide = await startNotifier(database.url, { JWT_SECRET: '', HOST: '0.0.0.0' });
+      const wide = await startNotifier({ JWT_SECRET: '', HOST: '0.0.0.0' });
       try {
         expect((await wide.http('POST', '/dev/demo-token')).status).toBe(404);
       } finally {

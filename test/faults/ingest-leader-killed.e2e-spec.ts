@@ -1,24 +1,19 @@
-import { LOCK_SPACE } from '@app/postgres-objects';
 import { ContinuousProducer } from '../support/continuous-producer';
-import { checkDelivery, exactly, waitForDrainedOutbox } from '../support/delivery';
-import { Producer } from '../support/notifier-harness';
-import { freePort } from '../support/notifier-process';
+import { deliveryOfLog, exactly, waitForDrainedOutbox } from '../support/delivery';
+import { countMomentsWithTwoLeaders, heldLeaderLocks } from '../support/ingest-lead';
+import { useDatabase } from '../support/notifier-fixture';
 import { ResumingTab } from '../support/resuming-tab';
-import { processTokenFor, ServiceInstance } from '../support/service-process';
+import type { ServiceInstance } from '../support/service-process';
 import { SseRecording } from '../support/sse-client';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { tokenFor } from '../support/tokens';
 import { uniqueUser } from '../support/users';
 import { sleep, waitFor } from '../support/wait-for';
-
-/** Process start-ups and recoveries are slow on a busy 2-core CI machine; waits are bounded below. */
-jest.setTimeout(90_000);
 
 const INSTANCES = 3;
 const TAKEOVER_LIMIT_MS = 5_000;
 
 describe('three instances on one database when the ingest leader is killed', () => {
-  let database: TestDatabase;
-  let producer: Producer;
+  const { database, producer, startService } = useDatabase();
   let instances: ServiceInstance[] = [];
   const tabs: ResumingTab[] = [];
   const users = Array.from({ length: 6 }, (_, n) => uniqueUser(`u${n}`));
@@ -30,34 +25,13 @@ describe('three instances on one database when the ingest leader is killed', () 
     const alive = instances.filter((instance) => instance.process.exitCode === undefined);
     const instance = alive[nextInstance++ % alive.length];
     return SseRecording.open(`${instance.baseUrl}/users/me/events`, {
-      Authorization: `Bearer ${processTokenFor(userId)}`,
+      Authorization: `Bearer ${tokenFor(userId)}`,
       ...(lastId === undefined ? {} : { 'Last-Event-ID': lastId }),
     });
   };
 
-  /** The database's own view: sessions holding the leader's advisory lock. */
-  const heldLeaderLocks = async () => {
-    const { rows } = await producer.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM pg_locks
-       WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = 1
-         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-      [LOCK_SPACE],
-    );
-    return rows[0].n;
-  };
-
   beforeAll(async () => {
-    database = await createTestDatabase();
-    producer = new Producer(database.url);
-    const ports = await Promise.all(Array.from({ length: INSTANCES }, () => freePort()));
-    instances = await Promise.all(ports.map((port) => ServiceInstance.start(database.url, port)));
-  });
-
-  afterAll(async () => {
-    await Promise.all(tabs.map((tab) => tab.stop()));
-    await Promise.all(instances.map((instance) => instance.process.stop('SIGKILL')));
-    await producer.close();
-    await database.drop();
+    instances = await Promise.all(Array.from({ length: INSTANCES }, () => startService()));
   });
 
   it('exactly one leads at a time, another takes over within 5 s, and clients on every instance receive everything', async () => {
@@ -66,10 +40,8 @@ describe('three instances on one database when the ingest leader is killed', () 
     await waitFor(() => tabs.every((tab) => tab.connected), 'every tab to connect');
     const producers = new ContinuousProducer(database.url, users);
 
-    let momentsWithTwoLeaders = 0;
-    const oneLeaderAtATime = setInterval(() => {
-      if (leaders().length > 1) momentsWithTwoLeaders++;
-    }, 5);
+    const twoLeaders = countMomentsWithTwoLeaders(leaders);
+    let momentsWithTwoLeaders: number;
     try {
       await sleep(500);
       const [leader] = leaders();
@@ -81,21 +53,19 @@ describe('three instances on one database when the ingest leader is killed', () 
       expect(takeoverMs).toBeLessThanOrEqual(TAKEOVER_LIMIT_MS);
       await sleep(500);
     } finally {
-      clearInterval(oneLeaderAtATime);
+      momentsWithTwoLeaders = twoLeaders.stop();
       await producers.stop();
     }
 
     expect(momentsWithTwoLeaders).toBe(0);
-    expect(await heldLeaderLocks()).toBe(1);
+    expect(await heldLeaderLocks(producer.pool)).toBe(1);
     expect(tabs.reduce((sum, tab) => sum + tab.connections, 0)).toBeGreaterThan(tabs.length);
 
     await waitForDrainedOutbox(producer.pool);
     for (const [index, tab] of tabs.entries()) {
-      const expected = await producer.logIds(users[index]);
+      const { expected, check } = await deliveryOfLog(producer, users[index], tab);
       expect(expected.length).toBeGreaterThan(10);
-      await tab.waitForIds(expected.length);
-      await sleep(100);
-      expect(checkDelivery(tab.ids, expected)).toEqual(exactly(expected.length));
+      expect(check).toEqual(exactly(expected.length));
     }
   });
 });

@@ -1,11 +1,9 @@
-import type { StreamConnection } from '../../apps/notifier/src/stream/stream-connection';
 import { StreamHub } from '../../apps/notifier/src/stream/stream-hub';
 import { checkDelivery, exactly } from '../support/delivery';
-import { Producer, RunningNotifier, startNotifier } from '../support/notifier-harness';
-import { SseRecording } from '../support/sse-client';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useNotifier } from '../support/notifier-fixture';
+import { waitForPausedReplay } from '../support/paused-replay';
 import { uniqueUser } from '../support/users';
-import { sleep, waitForAsync } from '../support/wait-for';
+import { sleep } from '../support/wait-for';
 
 /** The full size of the requirement: 200 replay pages, about 65 MB on the wire. */
 const BACKLOG = 100_000;
@@ -15,42 +13,15 @@ const PADDING_BYTES = 500;
 /** Node's default high-water mark of a socket plus one frame: what pacing allows in memory. */
 const PACED_BUFFER_BYTES = 16 * 1024 + 1_024;
 
-/** Waits until the kernel's socket buffers are full and the replay stops writing. */
-async function waitForSteadyCursor(connection: StreamConnection): Promise<void> {
-  let previous = connection.cursor;
-  await waitForAsync(async () => {
-    await sleep(300);
-    const steady = connection.cursor === previous;
-    previous = connection.cursor;
-    return steady;
-  }, 'the replay to wait for the socket');
-}
-
 describe('a client resuming tens of thousands of events behind', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
-  let recording: SseRecording | undefined;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url);
-    producer = new Producer(database.url);
-  });
-
-  afterAll(async () => {
-    recording?.close();
-    await notifier.close();
-    await producer.close();
-    await database.drop();
-  });
+  const { notifier, producer } = useNotifier();
 
   it('is replayed at the pace of its socket, then joins the live flow in order with nothing lost or doubled', async () => {
     const user = uniqueUser();
     await producer.notifyMany(user, BACKLOG, PADDING_BYTES);
     const backlog = await producer.waitForLogIds(user, BACKLOG, 40_000);
 
-    recording = await notifier.stream(user, { headers: { 'Last-Event-ID': '0' } });
+    const recording = await notifier.stream(user, { headers: { 'Last-Event-ID': '0' } });
     await recording.waitForMessages(100);
     recording.pause();
     const [connection] = notifier.app.get(StreamHub).connectionsOf(user);
@@ -60,7 +31,7 @@ describe('a client resuming tens of thousands of events behind', () => {
 
     // While the client does not read, the replay waits for the socket instead of reading on.
     await produceLive(LIVE / 2);
-    await waitForSteadyCursor(connection);
+    await waitForPausedReplay(connection);
     expect(connection.cursor).toBeLessThan(BigInt(backlog[BACKLOG - 1]));
     expect(connection.ended).toBe(false);
     expect(connection.bufferedBytes).toBeLessThanOrEqual(PACED_BUFFER_BYTES);

@@ -1,11 +1,10 @@
 import { ContinuousProducer } from '../support/continuous-producer';
 import { checkDelivery, exactly, waitForDrainedOutbox } from '../support/delivery';
-import { Producer } from '../support/notifier-harness';
-import { freePort } from '../support/notifier-process';
+import { useDatabase } from '../support/notifier-fixture';
 import { ResumingTab } from '../support/resuming-tab';
-import { processTokenFor, ServiceInstance } from '../support/service-process';
+import type { ServiceInstance } from '../support/service-process';
 import { SseRecording } from '../support/sse-client';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { tokenFor } from '../support/tokens';
 import { uniqueUser } from '../support/users';
 import { sleep, waitFor } from '../support/wait-for';
 
@@ -16,8 +15,7 @@ const USERS = 20;
 const DRAIN_MS = 3_000;
 
 describe('SIGTERM with streams open (a rolling restart of one of two instances)', () => {
-  let database: TestDatabase;
-  let producer: Producer;
+  const { database, producer, startService } = useDatabase();
   let draining: ServiceInstance;
   let staying: ServiceInstance;
   const tabs: ResumingTab[] = [];
@@ -28,7 +26,7 @@ describe('SIGTERM with streams open (a rolling restart of one of two instances)'
 
   const open = (instance: ServiceInstance, userId: string, lastId?: string) =>
     SseRecording.open(`${instance.baseUrl}/users/me/events`, {
-      Authorization: `Bearer ${processTokenFor(userId)}`,
+      Authorization: `Bearer ${tokenFor(userId)}`,
       ...(lastId === undefined ? {} : { 'Last-Event-ID': lastId }),
     });
 
@@ -45,22 +43,8 @@ describe('SIGTERM with streams open (a rolling restart of one of two instances)'
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    producer = new Producer(database.url);
-    [draining, staying] = await Promise.all(
-      [0, 1].map(async () =>
-        ServiceInstance.start(database.url, await freePort(), {
-          SHUTDOWN_DRAIN_MS: String(DRAIN_MS),
-        }),
-      ),
-    );
-  });
-
-  afterAll(async () => {
-    await Promise.all(tabs.map((tab) => tab.stop()));
-    await Promise.all([draining, staying].map((instance) => instance.process.stop('SIGKILL')));
-    await producer.close();
-    await database.drop();
+    const env = { SHUTDOWN_DRAIN_MS: String(DRAIN_MS) };
+    [draining, staying] = await Promise.all([startService(env), startService(env)]);
   });
 
   it('ends the streams spread over SHUTDOWN_DRAIN_MS, turns new ones away, and every client resumes elsewhere with nothing lost', async () => {

@@ -1,15 +1,13 @@
 import { EventSource } from 'eventsource';
 import { ContinuousProducer } from '../support/continuous-producer';
 import { checkDelivery, exactly, waitForDrainedOutbox } from '../support/delivery';
-import { Producer } from '../support/notifier-harness';
-import { freePort } from '../support/notifier-process';
-import { processTokenFor, ServiceInstance } from '../support/service-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { freePort } from '../support/free-port';
+import { closeAfterTest } from '../support/leak-check';
+import { useDatabase } from '../support/notifier-fixture';
+import type { ServiceInstance } from '../support/service-process';
+import { tokenFor } from '../support/tokens';
 import { uniqueUser } from '../support/users';
 import { sleep, waitFor } from '../support/wait-for';
-
-/** Process start-ups and recoveries are slow on a busy 2-core CI machine; waits are bounded below. */
-jest.setTimeout(90_000);
 
 /** A browser tab: the real EventSource, reconnecting by itself and sending Last-Event-ID. */
 class BrowserTab {
@@ -18,23 +16,23 @@ class BrowserTab {
   readonly source: EventSource;
 
   constructor(baseUrl: string, userId: string) {
-    const query = new URLSearchParams({ access_token: processTokenFor(userId), lastEventId: '0' });
+    const query = new URLSearchParams({ access_token: tokenFor(userId), lastEventId: '0' });
     this.source = new EventSource(`${baseUrl}/users/me/events?${query.toString()}`);
+    closeAfterTest(() => this.source.close());
     this.source.onopen = () => this.opens++;
     this.source.onmessage = (message) => this.ids.push(message.lastEventId);
   }
 }
 
 describe('when the service is restarted under open EventSource clients', () => {
-  let database: TestDatabase;
-  let producer: Producer;
+  const { database, producer, startService } = useDatabase();
   let port: number;
   let service: ServiceInstance | undefined;
   const tabs: BrowserTab[] = [];
   const users = [uniqueUser('a'), uniqueUser('b'), uniqueUser('c')];
 
-  const startService = async () => {
-    service = await ServiceInstance.start(database.url, port, { SSE_RETRY_MS: '200' });
+  const startInstance = async () => {
+    service = await startService({ SSE_RETRY_MS: '200' }, { port });
   };
   const stopService = async (signal: NodeJS.Signals) => {
     const stopping = service!;
@@ -43,17 +41,8 @@ describe('when the service is restarted under open EventSource clients', () => {
   };
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    producer = new Producer(database.url);
     port = await freePort();
-    await startService();
-  });
-
-  afterAll(async () => {
-    for (const tab of tabs) tab.source.close();
-    await service?.process.stop('SIGKILL');
-    await producer.close();
-    await database.drop();
+    await startInstance();
   });
 
   it('they come back by themselves after SIGTERM and after SIGKILL, and resume with nothing lost or doubled', async () => {
@@ -68,7 +57,7 @@ describe('when the service is restarted under open EventSource clients', () => {
     const gracefulMs = Date.now() - stoppedAt;
     expect(gracefulMs).toBeLessThan(5_000);
     await sleep(300);
-    await startService();
+    await startInstance();
     await waitFor(
       () => tabs.every((tab) => tab.opens >= 2),
       'every tab to reopen after SIGTERM',
@@ -78,7 +67,7 @@ describe('when the service is restarted under open EventSource clients', () => {
     await sleep(500);
     expect(await stopService('SIGKILL')).toBeNull();
     await sleep(300);
-    await startService();
+    await startInstance();
     await waitFor(
       () => tabs.every((tab) => tab.opens >= 3),
       'every tab to reopen after SIGKILL',

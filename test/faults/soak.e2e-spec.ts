@@ -1,13 +1,10 @@
 import { terminateBackends } from '../support/database-faults';
 import { checkDelivery, exactly, waitForDrainedOutbox } from '../support/delivery';
-import { Producer, RunningNotifier, startNotifier } from '../support/notifier-harness';
+import type { RunningNotifier } from '../support/notifier-harness';
+import { useNotifier } from '../support/notifier-fixture';
 import { ResumingTab } from '../support/resuming-tab';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
 import { uniqueUser } from '../support/users';
 import { sleep, waitFor } from '../support/wait-for';
-
-/** Process start-ups and recoveries are slow on a busy 2-core CI machine; waits are bounded below. */
-jest.setTimeout(90_000);
 
 /** Reduced for CI; the shape (many users, many tabs, faults mid-flight) is what matters. */
 const USERS = 100;
@@ -17,22 +14,12 @@ const ROWS_PER_INSERT = 25;
 const DISCONNECT_EVERY_MS = 20;
 
 describe('soak: many users and tabs, random disconnects and a listener kill', () => {
-  let database: TestDatabase;
+  const { notifier, producer, database, startNotifier } = useNotifier();
   let instances: RunningNotifier[];
-  let producer: Producer;
   const tabs: { user: string; tab: ResumingTab }[] = [];
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    instances = [await startNotifier(database.url), await startNotifier(database.url)];
-    producer = new Producer(database.url);
-  });
-
-  afterAll(async () => {
-    await Promise.all(tabs.map(({ tab }) => tab.stop()));
-    await Promise.all(instances.map((instance) => instance.close()));
-    await producer.close();
-    await database.drop();
+    instances = [notifier, await startNotifier()];
   });
 
   /** Any instance for each (re)connect, as behind a load balancer without sticky sessions. */

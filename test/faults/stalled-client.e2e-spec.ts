@@ -1,13 +1,9 @@
 import { StreamHub } from '../../apps/notifier/src/stream/stream-hub';
 import { checkDelivery, exactly } from '../support/delivery';
-import { Producer, RunningNotifier, startNotifier } from '../support/notifier-harness';
-import { ResumingTab, tabOn } from '../support/resuming-tab';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useNotifier } from '../support/notifier-fixture';
+import { tabOn } from '../support/resuming-tab';
 import { uniqueUser } from '../support/users';
 import { sleep, waitFor } from '../support/wait-for';
-
-/** Process start-ups and recoveries are slow on a busy 2-core CI machine; waits are bounded below. */
-jest.setTimeout(90_000);
 
 const MAX_BUFFER_BYTES = 64 * 1024;
 const PAYLOAD_BYTES = 16_000;
@@ -21,37 +17,21 @@ const BACKLOG_AFTER_THE_CUT = 500;
 const LARGEST_FRAME = PAYLOAD_BYTES + 1_000;
 
 describe('a client that stops reading', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
-  const tabs: ResumingTab[] = [];
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url, {
+  const { notifier, producer } = useNotifier({
+    env: {
       SSE_MAX_BUFFER_BYTES: String(MAX_BUFFER_BYTES),
       // A stream that fell behind is ended when it takes nothing for one heartbeat interval.
       SSE_HEARTBEAT_MS: '1000',
-    });
-    producer = new Producer(database.url);
-  });
-
-  afterAll(async () => {
-    await Promise.all(tabs.map((tab) => tab.stop()));
-    await notifier.close();
-    await producer.close();
-    await database.drop();
+    },
   });
 
   it('is ended when it takes nothing for a heartbeat interval, never holding more than SSE_MAX_BUFFER_BYTES, and resumes everything when it reads again', async () => {
     const hub = notifier.app.get(StreamHub);
     const user = uniqueUser();
     const stalled = tabOn(notifier, user);
-    tabs.push(stalled);
     await waitFor(() => hub.connectionsOf(user).length === 1, 'the stalling stream');
     const [stalledConnection] = hub.connectionsOf(user);
     const reading = tabOn(notifier, user);
-    tabs.push(reading);
     await waitFor(() => hub.connectionsOf(user).length === 2, 'the reading stream');
     stalled.pause();
 
@@ -93,7 +73,6 @@ describe('a client that stops reading', () => {
     const hub = notifier.app.get(StreamHub);
     const user = uniqueUser();
     const tab = tabOn(notifier, user);
-    tabs.push(tab);
     await waitFor(() => hub.connectionsOf(user).length === 1, 'the stream');
     const [connection] = hub.connectionsOf(user);
 

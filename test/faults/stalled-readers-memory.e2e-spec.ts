@@ -1,8 +1,7 @@
-import { Producer } from '../support/notifier-harness';
-import { freePort } from '../support/notifier-process';
-import { processTokenFor, ServiceInstance } from '../support/service-process';
+import { useDatabase } from '../support/notifier-fixture';
+import type { ServiceInstance } from '../support/service-process';
 import { SseRecording } from '../support/sse-client';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { tokenFor } from '../support/tokens';
 import { uniqueUser } from '../support/users';
 import { sleep } from '../support/wait-for';
 
@@ -24,27 +23,16 @@ const PER_STREAM_BOUND = 2 * (BUFFER_LIMIT + FRAME) + BUFFER_LIMIT / 4 + FRAME;
 const allowedGrowth = (streams: number) => 2 * streams * PER_STREAM_BOUND + 40 * MiB;
 
 describe('stalled readers with large payloads due', () => {
-  let database: TestDatabase;
-  let producer: Producer;
+  const { producer, startService } = useDatabase();
   let service: ServiceInstance;
   const users = Array.from({ length: USERS }, () => uniqueUser('stalled'));
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    producer = new Producer(database.url);
-    service = await ServiceInstance.start(database.url, await freePort(), {
-      SSE_MAX_CONNECTIONS_PER_USER: String(READERS_PER_USER),
-    });
+    service = await startService({ SSE_MAX_CONNECTIONS_PER_USER: String(READERS_PER_USER) });
     for (const user of users) {
       await producer.notifyMany(user, ROWS_DUE, PAYLOAD_BYTES);
       await producer.waitForLogIds(user, ROWS_DUE, 60_000);
     }
-  });
-
-  afterAll(async () => {
-    await service.process.stop();
-    await producer.close();
-    await database.drop();
   });
 
   it('keep the service’s memory within streams × (buffer limit + one replay page)', async () => {
@@ -54,7 +42,7 @@ describe('stalled readers with large payloads due', () => {
     for (const user of users) {
       for (let i = 0; i < READERS_PER_USER; i++) {
         const stream = await SseRecording.open(`${service.baseUrl}/users/me/events`, {
-          Authorization: `Bearer ${processTokenFor(user)}`,
+          Authorization: `Bearer ${tokenFor(user)}`,
           'Last-Event-ID': '0',
         });
         stream.pause();

@@ -1,16 +1,11 @@
 import { StreamHub } from '../../apps/notifier/src/stream/stream-hub';
 import { checkDelivery, exactly } from '../support/delivery';
-import {
-  Producer,
-  RunningNotifier,
-  startNotifier,
-  TEST_JWT_SECRET,
-} from '../support/notifier-harness';
-import { SseRecording } from '../support/sse-client';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import type { Producer, RunningNotifier } from '../support/notifier-harness';
+import { useDatabase, useNotifier } from '../support/notifier-fixture';
+import type { SseRecording } from '../support/sse-client';
+import { signToken } from '../support/tokens';
 import { uniqueUser } from '../support/users';
 import { sleep, waitFor, waitForAsync } from '../support/wait-for';
-import { JwtService } from '@nestjs/jwt';
 
 jest.setTimeout(120_000);
 
@@ -52,18 +47,7 @@ async function readSlowlyWhileLiveRowsArrive(
 }
 
 describe('a slow reader that resumes while live notifications keep arriving', () => {
-  let database: TestDatabase;
-  let producer: Producer;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    producer = new Producer(database.url);
-  });
-
-  afterAll(async () => {
-    await producer.close();
-    await database.drop();
-  });
+  const { producer, startNotifier } = useDatabase();
 
   it.each([
     {
@@ -86,7 +70,6 @@ describe('a slow reader that resumes while live notifications keep arriving', ()
     'receives every notification exactly once, in order, on one connection (SSE_MAX_BUFFER_BYTES $limit)',
     async ({ limit, ...load }) => {
       const notifier = await startNotifier(
-        database.url,
         limit === 'default' ? {} : { SSE_MAX_BUFFER_BYTES: limit },
       );
       try {
@@ -106,21 +89,7 @@ describe('a slow reader that resumes while live notifications keep arriving', ()
 });
 
 describe('a stream ended while its client does not read', () => {
-  let database: TestDatabase;
-  let producer: Producer;
-  let notifier: RunningNotifier;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    producer = new Producer(database.url);
-    notifier = await startNotifier(database.url, { SSE_MAX_BUFFER_BYTES: '65536' });
-  });
-
-  afterAll(async () => {
-    await notifier.close();
-    await producer.close();
-    await database.drop();
-  });
+  const { notifier, producer } = useNotifier({ env: { SSE_MAX_BUFFER_BYTES: '65536' } });
 
   /** More than the kernel's socket buffers and the limit hold, so that nothing can be flushed. */
   async function fillSocketsOf(user: string) {
@@ -170,31 +139,13 @@ describe('a stream ended while its client does not read', () => {
 });
 
 describe('a stream whose token expires', () => {
-  let database: TestDatabase;
-  let producer: Producer;
-  let notifier: RunningNotifier;
-  let jwt: JwtService;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    producer = new Producer(database.url);
-    notifier = await startNotifier(database.url);
-    jwt = notifier.app.get(JwtService);
-  });
-
-  afterAll(async () => {
-    await notifier.close();
-    await producer.close();
-    await database.drop();
-  });
-
-  const sign = (claims: object, options: object) =>
-    jwt.sign(claims, { secret: TEST_JWT_SECRET, algorithm: 'HS256', ...options });
+  const { notifier, producer } = useNotifier();
+  const sign = signToken;
 
   it('ends when the token expires, and a fresh token resumes with nothing lost', async () => {
     const user = uniqueUser('expiring');
-    const url = `${notifier.baseUrl}/users/me/events`;
-    const first = await SseRecording.open(url, {
+    const path = '/users/me/events';
+    const first = await notifier.open(path, {
       Authorization: `Bearer ${sign({ sub: user }, { expiresIn: 2 })}`,
     });
     expect(first.status).toBe(200);
@@ -205,7 +156,7 @@ describe('a stream whose token expires', () => {
 
     await producer.notify(user, { n: 2 });
     const expected = await producer.waitForLogIds(user, 2);
-    const second = await SseRecording.open(url, {
+    const second = await notifier.open(path, {
       Authorization: `Bearer ${sign({ sub: user }, { expiresIn: 60 })}`,
       'Last-Event-ID': first.messageIds[0],
     });
@@ -217,7 +168,7 @@ describe('a stream whose token expires', () => {
   });
 
   it('is refused when the token has no exp', async () => {
-    const stream = await SseRecording.open(`${notifier.baseUrl}/users/me/events`, {
+    const stream = await notifier.open('/users/me/events', {
       Authorization: `Bearer ${sign({ sub: uniqueUser() }, {})}`,
     });
     expect(stream.status).toBe(401);

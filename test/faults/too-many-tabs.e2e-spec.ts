@@ -1,39 +1,21 @@
 import { StreamHub } from '../../apps/notifier/src/stream/stream-hub';
-import { Producer, RunningNotifier, startNotifier } from '../support/notifier-harness';
-import { SseRecording } from '../support/sse-client';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { useNotifier } from '../support/notifier-fixture';
+import type { SseRecording } from '../support/sse-client';
 import { uniqueUser } from '../support/users';
 import { sleep, waitFor, waitForAsync } from '../support/wait-for';
 
 const CAP = 3;
 
 describe('a user opening more streams than SSE_MAX_CONNECTIONS_PER_USER', () => {
-  let database: TestDatabase;
-  let notifier: RunningNotifier;
-  let producer: Producer;
-  const open: SseRecording[] = [];
+  const { notifier, producer } = useNotifier({
+    env: { SSE_MAX_CONNECTIONS_PER_USER: String(CAP) },
+  });
 
   const openTab = async (userId: string) => {
     const recording = await notifier.stream(userId, { headers: { 'Last-Event-ID': '0' } });
-    open.push(recording);
     await waitFor(() => recording.retry !== undefined, 'the stream to start');
     return recording;
   };
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    notifier = await startNotifier(database.url, {
-      SSE_MAX_CONNECTIONS_PER_USER: String(CAP),
-    });
-    producer = new Producer(database.url);
-  });
-
-  afterAll(async () => {
-    for (const recording of open) recording.close();
-    await notifier.close();
-    await producer.close();
-    await database.drop();
-  });
 
   it('ends the oldest stream each time; the newest ones and other users keep everything', async () => {
     const user = uniqueUser();

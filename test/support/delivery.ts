@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
-import { waitForAsync } from './wait-for';
+import type { Producer } from './notifier-harness';
+import { sleep, waitForAsync } from './wait-for';
 
 /** How what a client received compares with what the database holds for its user. */
 export interface DeliveryCheck {
@@ -59,4 +60,27 @@ export async function waitForDrainedOutbox(pool: Pool, timeoutMs = 20_000): Prom
     'the outbox to be drained',
     timeoutMs,
   );
+}
+
+/** A client that keeps the notification ids it received, in order. */
+export interface ReceivingClient {
+  readonly ids: string[];
+  waitForIds(count: number, timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Once producers have stopped and the outbox is drained: the log of `user`, and how what
+ * `client` received compares with it once the client has caught up (and 100 ms more, for a
+ * duplicate right behind).
+ */
+export async function deliveryOfLog(
+  producer: Producer,
+  user: string,
+  client: ReceivingClient,
+  timeoutMs?: number,
+): Promise<{ expected: string[]; check: DeliveryCheck }> {
+  const expected = await producer.logIds(user);
+  await client.waitForIds(expected.length, timeoutMs);
+  await sleep(100);
+  return { expected, check: checkDelivery(client.ids, expected) };
 }

@@ -1,11 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { startEmbeddedPostgres } from '../../libs/embedded-postgres/src';
 import { dataSourceOptions } from '../../libs/persistence/src';
-import { SERVER_URL_VARIABLE, TEMPLATE_DATABASE, withDatabase } from './test-database';
+import { freePort } from './free-port';
+import { SERVER_URL_VARIABLE, TEMPLATE_VARIABLE, withDatabase } from './test-database';
 
 declare global {
   var notifierTestDatabase: { stop(): Promise<void> } | undefined;
@@ -14,7 +15,8 @@ declare global {
 /**
  * One PostgreSQL for the whole run: `DATABASE_URL`'s server if set, else an embedded one on a
  * free port in a temporary directory. The schema is migrated once into a template database
- * that every test file clones, so the real migrations are what every test runs against.
+ * that every test file clones, so the real migrations are what every test runs against. The
+ * template is this run's own: two runs may share a server (a developer's and CI's).
  */
 export default async function globalSetup(): Promise<void> {
   let serverUrl = process.env.DATABASE_URL;
@@ -33,30 +35,20 @@ export default async function globalSetup(): Promise<void> {
     };
     serverUrl = database.url;
   }
+  const template = `notifier_test_template_${randomBytes(6).toString('hex')}`;
   process.env[SERVER_URL_VARIABLE] = serverUrl;
-  await migrateTemplate(serverUrl);
+  process.env[TEMPLATE_VARIABLE] = template;
+  await migrateTemplate(serverUrl, template);
 }
 
-async function migrateTemplate(serverUrl: string): Promise<void> {
+async function migrateTemplate(serverUrl: string, name: string): Promise<void> {
   const admin = new DataSource({ type: 'postgres', url: serverUrl });
   await admin.initialize();
-  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  await admin.query(`CREATE DATABASE ${name}`);
   await admin.destroy();
 
-  const template = new DataSource(dataSourceOptions(withDatabase(serverUrl, TEMPLATE_DATABASE)));
+  const template = new DataSource(dataSourceOptions(withDatabase(serverUrl, name)));
   await template.initialize();
   await template.runMigrations({ transaction: 'each' });
   await template.destroy();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

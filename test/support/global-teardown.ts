@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { SERVER_URL_VARIABLE, TEMPLATE_DATABASE } from './test-database';
+import { SERVER_URL_VARIABLE, TEMPLATE_VARIABLE } from './test-database';
 
 export default async function globalTeardown(): Promise<void> {
   const embedded = globalThis.notifierTestDatabase;
@@ -8,9 +8,10 @@ export default async function globalTeardown(): Promise<void> {
     return;
   }
   const serverUrl = process.env[SERVER_URL_VARIABLE];
-  if (!serverUrl) return;
+  const template = process.env[TEMPLATE_VARIABLE];
+  if (!serverUrl || !template) return;
   const admin = new DataSource({ type: 'postgres', url: serverUrl });
   await admin.initialize();
-  await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
+  await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
   await admin.destroy();
 }

@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from './notifier-process';
+import { freePort } from './free-port';
 import { createSelfSignedCertificate } from './self-signed-certificate';
 import { waitForAsync } from './wait-for';
 

@@ -1,6 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { resolve } from 'node:path';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from './free-port';
 import { waitFor } from './wait-for';
 
 const ROOT = resolve(__dirname, '../..');
@@ -51,5 +54,47 @@ export class PostgresProcess {
     const exit = once(this.child, 'exit');
     this.child.kill('SIGTERM');
     await exit;
+  }
+}
+
+/**
+ * A PostgreSQL server of a test file's own, in a temporary folder on a free port, for tests
+ * that stop it, start it again or run it with other settings: the shared server must not be.
+ */
+export class OwnPostgres {
+  url = '';
+  private server?: PostgresProcess;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly port: number,
+    private readonly serverFlags: string[],
+  ) {}
+
+  static async start(serverFlags: string[] = []): Promise<OwnPostgres> {
+    const dir = await mkdtemp(join(tmpdir(), 'notifier-own-postgres-'));
+    // The embedded server runs as the OS user "postgres" when we are root.
+    await chmod(dir, 0o755);
+    const postgres = new OwnPostgres(dir, await freePort(), serverFlags);
+    await postgres.restart();
+    return postgres;
+  }
+
+  /** Starts it again after `stop()`, with its data, on its port. */
+  async restart(): Promise<void> {
+    const started = await PostgresProcess.start(this.dir, this.port, this.serverFlags);
+    this.server = started.server;
+    this.url = started.url;
+  }
+
+  /** A clean shutdown, which ends every client's connection. */
+  async stop(): Promise<void> {
+    await this.server?.stop();
+    this.server = undefined;
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    await rm(this.dir, { recursive: true, force: true });
   }
 }

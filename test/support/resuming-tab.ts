@@ -1,3 +1,4 @@
+import { closeAfterTest } from './leak-check';
 import type { ReceivedEvent, SseRecording } from './sse-client';
 import type { RunningNotifier } from './notifier-harness';
 import { sleep, waitFor } from './wait-for';
@@ -8,6 +9,7 @@ export type OpenStream = (lastEventId: string | undefined) => Promise<SseRecordi
 /**
  * A browser tab as EventSource behaves: whenever its stream ends or cannot be opened it comes
  * back after a short delay and resumes from the last id it saw, keeping every id it received.
+ * It stops when the test that opened it ends.
  */
 export class ResumingTab {
   readonly ids: string[] = [];
@@ -27,6 +29,7 @@ export class ResumingTab {
   ) {
     this.lastId = startAfter;
     this.running = this.run();
+    closeAfterTest(() => this.stop());
   }
 
   /** Whether a stream is open right now. */

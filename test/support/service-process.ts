@@ -1,12 +1,5 @@
-import { JwtService } from '@nestjs/jwt';
-import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from './notifier-harness';
 import { NotifierProcess } from './notifier-process';
-
-const jwt = new JwtService();
-
-/** A token the service processes below accept. */
-export const processTokenFor = (userId: string) =>
-  jwt.sign({ sub: userId }, { secret: TEST_JWT_SECRET, algorithm: 'HS256', expiresIn: '1h' });
+import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from './tokens';
 
 /** One instance of the service as `npm start` runs it, on a fixed port of a shared database. */
 export class ServiceInstance {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 
 export const SERVER_URL_VARIABLE = 'NOTIFIER_TEST_SERVER_URL';
-export const TEMPLATE_DATABASE = 'notifier_test_template';
+export const TEMPLATE_VARIABLE = 'NOTIFIER_TEST_TEMPLATE';
 
 export function withDatabase(serverUrl: string, database: string): string {
   const url = new URL(serverUrl);
@@ -19,9 +19,12 @@ export interface TestDatabase {
 /** A fresh, migrated database of its own for one test file, cloned from the template. */
 export async function createTestDatabase(): Promise<TestDatabase> {
   const serverUrl = process.env[SERVER_URL_VARIABLE];
-  if (!serverUrl) throw new Error(`${SERVER_URL_VARIABLE} is not set: run the tests through jest`);
+  const template = process.env[TEMPLATE_VARIABLE];
+  if (!serverUrl || !template) {
+    throw new Error(`${SERVER_URL_VARIABLE} is not set: run the tests through jest`);
+  }
   const name = `notifier_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`);
+  await adminQuery(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${template}`);
   return {
     url: withDatabase(serverUrl, name),
     name,

@@ -1,11 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { loadConfig } from '@app/config';
-import { createNotifierApp, listenOn } from '../../../apps/notifier/src/notifier-app';
-import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET } from '../../support/notifier-harness';
-import { freePort } from '../../support/notifier-process';
+import { freePort } from '../../support/free-port';
+import type { RunningNotifier } from '../../support/notifier-harness';
+import { TEST_ADMIN_TOKEN } from '../../support/tokens';
 import { waitForAsync } from '../../support/wait-for';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -39,19 +37,23 @@ function takeLock(lock: string): boolean {
   }
 }
 
+/** Starts an in-process instance with this environment on this port (the fixture's). */
+export type StartNotifier = (env: Record<string, string>, port: number) => Promise<RunningNotifier>;
+
 /**
- * The service with its page, in this process, on a port that stays the same across
- * `restart()`: the page's origin (and so its tabs' storage) has to survive a restart.
+ * The service with its page, in this process, on a port that stays the same across `stop()`
+ * and `listen()`: the page's origin (and so its tabs' storage) has to survive a restart.
  */
 export class PageService {
+  private instance?: RunningNotifier;
+
   private constructor(
-    private readonly databaseUrl: string,
+    private readonly startNotifier: StartNotifier,
     readonly port: number,
-    private app?: NestExpressApplication,
   ) {}
 
-  static async start(databaseUrl: string): Promise<PageService> {
-    const service = new PageService(databaseUrl, await freePort());
+  static async start(startNotifier: StartNotifier): Promise<PageService> {
+    const service = new PageService(startNotifier, await freePort());
     await service.listen();
     return service;
   }
@@ -61,13 +63,8 @@ export class PageService {
   }
 
   async stop(): Promise<void> {
-    await this.app?.close();
-    this.app = undefined;
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.listen();
+    await this.instance?.close();
+    this.instance = undefined;
   }
 
   /** The user's open streams on this instance, as the admin API lists them. */
@@ -84,16 +81,9 @@ export class PageService {
     });
   }
 
-  /** Starts it with the production start-up path, now or again after `stop()`. */
+  /** Starts it, now or again after `stop()`. */
   async listen(): Promise<void> {
-    const config = loadConfig({
-      JWT_SECRET: TEST_JWT_SECRET,
-      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      LOG_LEVEL: 'error',
-      // Browsers reconnect after this: short, so that a restart is over quickly.
-      SSE_RETRY_MS: '300',
-    });
-    this.app = await createNotifierApp(config, this.databaseUrl);
-    await listenOn(this.app, this.port, '127.0.0.1');
+    // Browsers reconnect after this: short, so that a restart is over quickly.
+    this.instance = await this.startNotifier({ SSE_RETRY_MS: '300' }, this.port);
   }
 }

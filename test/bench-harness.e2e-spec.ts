@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { JwtService } from '@nestjs/jwt';
-import { freePort, NotifierProcess } from '../test/support/notifier-process';
-import { createTestDatabase, TestDatabase } from '../test/support/test-database';
-import { LoadGenerator } from './load/load-generator';
-import type { Phase, ProducerTarget, StreamSpec } from './load/protocol';
-import { waitForHttp } from './systems/processes';
+import { LoadGenerator } from '../bench/load/load-generator';
+import type { Phase, ProducerTarget, StreamSpec } from '../bench/load/protocol';
+import { waitForHttp } from '../bench/systems/processes';
+import { freePort } from './support/free-port';
+import { useDatabase } from './support/notifier-fixture';
+import { NotifierProcess } from './support/notifier-process';
+import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET, tokenFor } from './support/tokens';
 
 /**
  * The bench's zero-loss checks in miniature, against the real service: every stream gets
@@ -13,8 +13,6 @@ import { waitForHttp } from './systems/processes';
  */
 const USERS = 5;
 const STREAMS = 15;
-const secret = randomBytes(32).toString('hex');
-const jwt = new JwtService({ secret });
 
 function expectNothingLostRepeatedOrMisrouted(outcome: {
   lost: number;
@@ -26,19 +24,18 @@ function expectNothingLostRepeatedOrMisrouted(outcome: {
 }
 
 describe('bench harness against the service', () => {
-  let database: TestDatabase;
+  const { database } = useDatabase();
   let service: NotifierProcess;
   let load: LoadGenerator;
   let port: number;
   let target: ProducerTarget;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
     port = await freePort();
     service = NotifierProcess.start({
       NODE_ENV: 'production',
-      JWT_SECRET: secret,
-      ADMIN_TOKEN: randomBytes(16).toString('hex'),
+      JWT_SECRET: TEST_JWT_SECRET,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       DATABASE_URL: database.url,
       PORT: String(port),
       HOST: '127.0.0.1',
@@ -54,7 +51,6 @@ describe('bench harness against the service', () => {
   afterAll(async () => {
     await load?.close();
     await service?.stop();
-    await database?.drop();
   });
 
   const produce = (phase: Phase) =>
@@ -92,6 +88,6 @@ function specs(): StreamSpec[] {
   return Array.from({ length: STREAMS }, (_, i) => ({
     user: i % USERS,
     path: '/users/me/events',
-    headerLines: `Authorization: Bearer ${jwt.sign({ sub: `bench-spec-u${i % USERS}` }, { expiresIn: '1h' })}\r\n`,
+    headerLines: `Authorization: Bearer ${tokenFor(`bench-spec-u${i % USERS}`)}\r\n`,
   }));
 }

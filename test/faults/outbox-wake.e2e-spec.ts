@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { Producer, RunningNotifier, startNotifier } from './support/notifier-harness';
-import { createTestDatabase, TestDatabase } from './support/test-database';
-import { uniqueUser } from './support/users';
-import { waitForAsync } from './support/wait-for';
+import type { Producer, RunningNotifier } from '../support/notifier-harness';
+import { useDatabase } from '../support/notifier-fixture';
+import { uniqueUser } from '../support/users';
+import { waitForAsync } from '../support/wait-for';
 
 /** The triggers Postgres holds on the outbox, by name (internal constraint triggers aside). */
 async function outboxTriggers(producer: Producer): Promise<string[]> {
@@ -23,24 +23,17 @@ async function activeWakeSlots(producer: Producer): Promise<number> {
   return rows[0].n;
 }
 
+/**
+ * A faults test for the server it needs: logical decoding (wal_level=logical) and prepared
+ * transactions, which the embedded server has and a stock one (wal_level=replica) does not.
+ */
 describe('how the ingest leader learns of new outbox rows (OUTBOX_WAKE)', () => {
-  let database: TestDatabase;
-  let producer: Producer;
+  const { database, producer, startNotifier } = useDatabase();
   let notifier: RunningNotifier | undefined;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    producer = new Producer(database.url);
-  });
 
   afterEach(async () => {
     await notifier?.close();
     notifier = undefined;
-  });
-
-  afterAll(async () => {
-    await producer.close();
-    await database.drop();
   });
 
   // In this order, so that the trigger is created and dropped again: switching works both ways.
@@ -53,7 +46,7 @@ describe('how the ingest leader learns of new outbox rows (OUTBOX_WAKE)', () => 
   ] as const)(
     'in %s mode the outbox has triggers %j, %i wake-up slot, and an INSERT reaches the stream',
     async (mode, triggers, slots) => {
-      notifier = await startNotifier(database.url, { OUTBOX_WAKE: mode });
+      notifier = await startNotifier({ OUTBOX_WAKE: mode });
       const user = uniqueUser(mode);
       const stream = await notifier.stream(user);
       try {
@@ -69,7 +62,7 @@ describe('how the ingest leader learns of new outbox rows (OUTBOX_WAKE)', () => 
   );
 
   it('in wal mode the slot confirms what it was sent, so it holds no WAL back', async () => {
-    notifier = await startNotifier(database.url, { OUTBOX_WAKE: 'wal' });
+    notifier = await startNotifier({ OUTBOX_WAKE: 'wal' });
     await waitForAsync(async () => (await activeWakeSlots(producer)) === 1, 'the slot');
     await producer.notifyMany(uniqueUser('wal'), 100);
     const { rows } = await producer.pool.query<{ lsn: string }>(
@@ -86,7 +79,7 @@ describe('how the ingest leader learns of new outbox rows (OUTBOX_WAKE)', () => 
   });
 
   it('in the default (wal) mode a producer transaction runs no NOTIFY: it can be PREPAREd, and is delivered on COMMIT PREPARED', async () => {
-    notifier = await startNotifier(database.url);
+    notifier = await startNotifier();
     const user = uniqueUser('prepared');
     const stream = await notifier.stream(user);
     const client = new Client({ connectionString: database.url });

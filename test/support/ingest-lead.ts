@@ -1,0 +1,32 @@
+import type { Pool } from 'pg';
+import { LEADER_LOCK } from '../../apps/notifier/src/ingest/ingest-leadership';
+
+/** The database's own view of the ingest lead: sessions holding the leader's advisory lock. */
+export async function heldLeaderLocks(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM pg_locks
+     WHERE locktype = 'advisory' AND granted AND classid = $1 AND objid = $2
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    [...LEADER_LOCK],
+  );
+  return rows[0].n;
+}
+
+/**
+ * Counts, every 5 ms until `stop()`, the moments at which more than one instance believes it
+ * leads: "never two at once" is a count of 0.
+ */
+export function countMomentsWithTwoLeaders(leaders: () => readonly unknown[]): {
+  stop(): number;
+} {
+  let moments = 0;
+  const sampler = setInterval(() => {
+    if (leaders().length > 1) moments++;
+  }, 5);
+  return {
+    stop: () => {
+      clearInterval(sampler);
+      return moments;
+    },
+  };
+}
