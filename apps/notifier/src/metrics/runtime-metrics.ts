@@ -1,5 +1,5 @@
-import { constants, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
-import type { IntervalHistogram, PerformanceEntry } from 'node:perf_hooks';
+import { constants, createHistogram, performance, PerformanceObserver } from 'node:perf_hooks';
+import type { PerformanceEntry, RecordableHistogram } from 'node:perf_hooks';
 import { Gauge, Histogram, Registry } from 'prom-client';
 
 const GC_PAUSE_BUCKETS = [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
@@ -14,17 +14,14 @@ const GC_KINDS: Record<number, string> = {
 /** Sampling interval of the event-loop delay: cheap enough to leave on. */
 const DELAY_RESOLUTION_MS = 10;
 
-/** What the event-loop delay gauge reports of the delays sampled since the previous scrape. */
-const DELAY_STATISTICS = { p50: 50, p99: 99 } as const;
+type DelayStatistic = 'p50' | 'p99' | 'max';
 
 /**
  * Event-loop delay and GC pauses of this process: the two things that hold every stream's
  * write back at once, and so what a latency tail is checked against first.
  */
 export class RuntimeMetrics {
-  private readonly delay: IntervalHistogram = monitorEventLoopDelay({
-    resolution: DELAY_RESOLUTION_MS,
-  });
+  private readonly delay = new LoopDelaySampler();
   private readonly gcObserver: PerformanceObserver;
 
   constructor(registry: Registry) {
@@ -34,13 +31,11 @@ export class RuntimeMetrics {
       help: 'Event-loop delay since the previous scrape (perf_hooks.monitorEventLoopDelay), by statistic',
       labelNames: ['statistic'],
       registers: [registry],
-      // Reset on every scrape, as prom-client's own lag metric does: each scrape covers its interval.
+      // Each scrape covers the interval since the previous one.
       collect() {
-        for (const [statistic, percentile] of Object.entries(DELAY_STATISTICS)) {
-          this.set({ statistic }, nanosToSeconds(delay.percentile(percentile)));
+        for (const [statistic, seconds] of Object.entries(delay.take())) {
+          this.set({ statistic }, seconds);
         }
-        this.set({ statistic: 'max' }, nanosToSeconds(delay.max));
-        delay.reset();
       },
     });
     const gcPauses = new Histogram({
@@ -58,20 +53,52 @@ export class RuntimeMetrics {
       }
     });
     this.gcObserver.observe({ entryTypes: ['gc'] });
-    this.delay.enable();
+    this.delay.start();
   }
 
   stop(): void {
     this.gcObserver.disconnect();
-    this.delay.disable();
+    this.delay.stop();
   }
 }
 
 /**
- * The histogram records the whole interval between samples, so an idle loop shows the
- * resolution; the delay is what exceeds it. An empty histogram reports NaN: no delay.
+ * How late a timer of DELAY_RESOLUTION_MS fires, sample by sample. Not monitorEventLoopDelay:
+ * its reset() also forgets when it last sampled, so the first interval after each scrape is
+ * never recorded, and a block that starts right after a scrape goes unseen.
  */
-function nanosToSeconds(nanos: number): number {
-  const late = nanos - DELAY_RESOLUTION_MS * 1e6;
-  return Number.isFinite(late) && late > 0 ? late / 1e9 : 0;
+class LoopDelaySampler {
+  /** Nanoseconds late, at least 1 (a histogram records positive integers). */
+  private readonly late: RecordableHistogram = createHistogram();
+  private timer?: NodeJS.Timeout;
+  private sampledAt = 0;
+
+  start(): void {
+    this.sampledAt = performance.now();
+    this.timer = setInterval(() => this.sample(), DELAY_RESOLUTION_MS).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The delays sampled since the previous call, in seconds (0 when none), then forgets them. */
+  take(): Record<DelayStatistic, number> {
+    const { late } = this;
+    const seconds = (nanos: number) => (late.count > 0 && nanos > 1 ? nanos / 1e9 : 0);
+    const taken = {
+      p50: seconds(late.percentile(50)),
+      p99: seconds(late.percentile(99)),
+      max: seconds(late.max),
+    };
+    late.reset();
+    return taken;
+  }
+
+  private sample(): void {
+    const now = performance.now();
+    const lateMs = now - this.sampledAt - DELAY_RESOLUTION_MS;
+    this.sampledAt = now;
+    this.late.record(Math.max(1, Math.round(lateMs * 1e6)));
+  }
 }
