@@ -1,15 +1,9 @@
-import type { Browser, BrowserContext, CDPSession, Worker } from 'playwright-core';
-import { launchChromium } from '../support/chromium';
-import { processTokenFor } from '../support/service-process';
-import { createTestDatabase, TestDatabase } from '../support/test-database';
+import type { CDPSession, Worker } from 'playwright-core';
+import { tokenFor } from '../support/tokens';
 import { uniqueUser } from '../support/users';
 import { waitForAsync } from '../support/wait-for';
 import { InboxTab } from './support/inbox-tab';
-import { buildWebAssets, PageService } from './support/page-service';
-
-jest.setTimeout(60_000);
-
-jest.setTimeout(60_000);
+import { usePageInChromium } from './support/page-fixture';
 
 interface ShownNotification {
   title: string;
@@ -50,27 +44,8 @@ interface WorkerGlobals {
  * windows).
  */
 describe('Web Push on the inbox page in Chromium', () => {
-  let database: TestDatabase;
-  let service: PageService;
-  let browser: Browser;
-  let context: BrowserContext;
-
-  beforeAll(async () => {
-    await buildWebAssets();
-    database = await createTestDatabase();
-    service = await PageService.start(database.url);
-    browser = await launchChromium();
-  }, 60_000);
-  beforeEach(async () => {
-    context = await browser.newContext();
-    await context.grantPermissions(['notifications'], { origin: service.baseUrl });
-  });
-  afterEach(() => context.close());
-  afterAll(async () => {
-    await browser?.close();
-    await service?.stop();
-    await database?.drop();
-  });
+  const { service, context } = usePageInChromium();
+  beforeEach(() => context.grantPermissions(['notifications'], { origin: service.baseUrl }));
 
   /** Opens the inbox and waits until its service worker runs; returns it and its registration id. */
   async function openWithWorker(): Promise<{
@@ -79,12 +54,14 @@ describe('Web Push on the inbox page in Chromium', () => {
     cdp: CDPSession;
     registrationId: string;
   }> {
-    const tab = await InboxTab.open(context, service.baseUrl, processTokenFor(uniqueUser()));
+    const tab = await InboxTab.open(context, service.baseUrl, tokenFor(uniqueUser()));
     const cdp = await context.newCDPSession(tab.page);
     const registrations = new Map<string, string>();
     cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations: updated }) => {
-      for (const { registrationId, scopeURL } of updated)
-        registrations.set(scopeURL, registrationId);
+      for (const { registrationId, scopeURL, isDeleted } of updated) {
+        if (isDeleted) registrations.delete(scopeURL);
+        else registrations.set(scopeURL, registrationId);
+      }
     });
     await cdp.send('ServiceWorker.enable');
     const scope = `${service.baseUrl}/`;
