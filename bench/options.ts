@@ -16,9 +16,11 @@ export interface BenchOptions {
   scenarios: ScenarioName[];
   profile: boolean;
   build: boolean;
+  /** More environment for the notifier systems (`--service-env=OUTBOX_WAKE=poll`, repeatable). */
+  serviceEnv: Record<string, string>;
 }
 
-const FULL: Omit<BenchOptions, 'systems' | 'scenarios' | 'profile' | 'build'> = {
+const FULL: Omit<BenchOptions, 'systems' | 'scenarios' | 'profile' | 'build' | 'serviceEnv'> = {
   mode: 'full',
   latency: { streams: 10_000, users: 1_000, rate: 2_000, durationS: 30, drainTimeoutMs: 15_000 },
   throughput: {
@@ -47,7 +49,7 @@ export type ScenarioName = (typeof ALL_SCENARIOS)[number];
 
 /**
  * `--quick`, `--profile` (V8 CPU profiles of the service, notifier only), `--no-build`,
- * `--systems=notifier,nchan`, `--scenarios=latency,storm`.
+ * `--systems=notifier,nchan`, `--scenarios=latency,storm`, `--service-env=NAME=value`.
  */
 export function parseOptions(argv: string[]): BenchOptions {
   const flag = (name: string) => argv.includes(`--${name}`);
@@ -55,7 +57,14 @@ export function parseOptions(argv: string[]): BenchOptions {
   const systems = listed(argv, 'systems', ALL_SYSTEMS, profile ? ['notifier'] : ALL_SYSTEMS);
   const scenarios = listed(argv, 'scenarios', ALL_SCENARIOS, ALL_SCENARIOS);
   const sizes = flag('quick') ? QUICK : FULL;
-  return { ...sizes, systems, scenarios, profile, build: !flag('no-build') };
+  const serviceEnv: Record<string, string> = {};
+  for (const arg of argv.filter((candidate) => candidate.startsWith('--service-env='))) {
+    const setting = arg.slice('--service-env='.length);
+    const equals = setting.indexOf('=');
+    if (equals < 1) throw new Error(`--service-env wants NAME=value, not ${setting}`);
+    serviceEnv[setting.slice(0, equals)] = setting.slice(equals + 1);
+  }
+  return { ...sizes, systems, scenarios, profile, build: !flag('no-build'), serviceEnv };
 }
 
 function listed<T extends string>(

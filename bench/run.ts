@@ -46,6 +46,7 @@ async function main(): Promise<void> {
     const published =
       options.mode === 'full' &&
       !options.profile &&
+      Object.keys(options.serviceEnv).length === 0 &&
       ALL_SYSTEMS.every((name) => options.systems.includes(name)) &&
       ALL_SCENARIOS.every((name) => options.scenarios.includes(name));
     const dir = relative(ROOT, await writeReports(results, published));
@@ -81,9 +82,12 @@ async function createSystem(
   if (name === 'notifier') {
     return new NotifierSystem(port, postgres, {
       profileDir: options.profile ? profileDir(runId) : undefined,
+      env: options.serviceEnv,
     });
   }
-  if (name === 'notifier-2w') return new NotifierSystem(port, postgres, { workers: 2 });
+  if (name === 'notifier-2w') {
+    return new NotifierSystem(port, postgres, { workers: 2, env: options.serviceEnv });
+  }
   if (name === 'baseline') return new BaselineSystem(port, postgres, join(workDir, 'baseline'));
   const missing = ensureNchanInstalled(log);
   if (missing) {
