@@ -84,3 +84,19 @@ export async function deliveryOfLog(
   await sleep(100);
   return { expected, check: checkDelivery(client.ids, expected) };
 }
+
+/**
+ * The end of a fault test: the outbox drained, each client holds its user's whole log exactly
+ * once (and more than a few rows, so that the fault happened under load).
+ */
+export async function expectEachHoldsItsLogOnce(
+  producer: Producer,
+  deliveries: readonly { user: string; client: ReceivingClient }[],
+): Promise<void> {
+  await waitForDrainedOutbox(producer.pool);
+  for (const { user, client } of deliveries) {
+    const { expected, check } = await deliveryOfLog(producer, user, client);
+    expect(expected.length).toBeGreaterThan(10);
+    expect(check).toEqual(exactly(expected.length));
+  }
+}

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import { LEADER_LOCK } from '../../apps/notifier/src/ingest/ingest-leadership';
+import { sleep } from './wait-for';
 
 /** The database's own view of the ingest lead: sessions holding the leader's advisory lock. */
 export async function heldLeaderLocks(pool: Pool): Promise<number> {
@@ -29,4 +30,29 @@ export function countMomentsWithTwoLeaders(leaders: () => readonly unknown[]): {
       return moments;
     },
   };
+}
+
+/**
+ * Runs `fault` on the ingest lead, with half a second of load before and after it, while
+ * counting the moments with two leaders; then stops `load` and expects none such moment and
+ * one leader's lock held.
+ */
+export async function withOneLeaderThroughout(
+  leaders: () => readonly unknown[],
+  pool: Pool,
+  load: { stop(): Promise<unknown> },
+  fault: () => Promise<void>,
+): Promise<void> {
+  const twoLeaders = countMomentsWithTwoLeaders(leaders);
+  let momentsWithTwoLeaders: number;
+  try {
+    await sleep(500);
+    await fault();
+    await sleep(500);
+  } finally {
+    momentsWithTwoLeaders = twoLeaders.stop();
+    await load.stop();
+  }
+  expect(momentsWithTwoLeaders).toBe(0);
+  expect(await heldLeaderLocks(pool)).toBe(1);
 }
