@@ -153,8 +153,13 @@ describe('GET /users/me/events', () => {
 
     it('starts live without a resume point', async () => {
       const user = uniqueUser();
+      // The hub reads the log in order: once another user's later row reached its stream, the
+      // hub has passed 'old', and "now" for a new stream is after it.
+      const probeUser = uniqueUser('probe');
+      const probe = await stream(probeUser);
       await producer.notify(user, { n: 'old' });
-      await producer.waitForLogIds(user, 1);
+      await producer.notify(probeUser, { n: 'probe' });
+      await probe.waitForMessages(1);
       const recording = await stream(user);
       await producer.notify(user, { n: 'new' });
       await recording.waitForMessages(1);
