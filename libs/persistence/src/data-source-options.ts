@@ -11,6 +11,7 @@ import { AddTraceparent1764300000000 } from '../../../migrations/1764300000000-A
 import { AddDeliveryReceipts1764400000000 } from '../../../migrations/1764400000000-AddDeliveryReceipts';
 import { CreatePushSubscriptions1764450000000 } from '../../../migrations/1764450000000-CreatePushSubscriptions';
 import { LeaveRoomForDeliveryReceipts1764500000000 } from '../../../migrations/1764500000000-LeaveRoomForDeliveryReceipts';
+import { PublishOnlyOutboxIds1764600000000 } from '../../../migrations/1764600000000-PublishOnlyOutboxIds';
 // By a relative path: this lib loads where no path alias resolves (see postgres-objects.ts).
 import { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from '../../config/src/connection-settings';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   AddDeliveryReceipts1764400000000,
   CreatePushSubscriptions1764450000000,
   LeaveRoomForDeliveryReceipts1764500000000,
+  PublishOnlyOutboxIds1764600000000,
 ];
 
 export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {
