@@ -1,6 +1,18 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { CHANNELS, LOCK_SPACE, LOCKS } from '../libs/postgres-objects/src';
 
+/** Kept until a later migration computed the size in the drain itself (and on its way down). */
+export const CREATE_MEASURE_PAYLOAD = `
+      CREATE FUNCTION notifier_measure_payload() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.payload_bytes := octet_length(NEW.payload::text);
+        RETURN NEW;
+      END $$`;
+export const CREATE_MEASURE_PAYLOAD_TRIGGER = `
+      CREATE TRIGGER notifications_payload_bytes
+        BEFORE INSERT OR UPDATE OF payload ON notifications
+        FOR EACH ROW EXECUTE FUNCTION notifier_measure_payload()`;
+
 /**
  * Pages of the log are bounded in bytes: each row carries the size of its payload as the
  * stream sends it, computed once when it is stored, so a page query sums sizes without
@@ -20,16 +32,8 @@ export class ByteBoundedPagesAndReadStateRows1764000000000 implements MigrationI
     await db.query(`ALTER TABLE notifications ADD COLUMN payload_bytes integer`);
     await db.query(`UPDATE notifications SET payload_bytes = octet_length(payload::text)`);
     await db.query(`ALTER TABLE notifications ALTER COLUMN payload_bytes SET NOT NULL`);
-    await db.query(`
-      CREATE FUNCTION notifier_measure_payload() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        NEW.payload_bytes := octet_length(NEW.payload::text);
-        RETURN NEW;
-      END $$`);
-    await db.query(`
-      CREATE TRIGGER notifications_payload_bytes
-        BEFORE INSERT OR UPDATE OF payload ON notifications
-        FOR EACH ROW EXECUTE FUNCTION notifier_measure_payload()`);
+    await db.query(CREATE_MEASURE_PAYLOAD);
+    await db.query(CREATE_MEASURE_PAYLOAD_TRIGGER);
 
     await db.query(`
       CREATE OR REPLACE FUNCTION notifier_announce_append() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -137,3 +137,55 @@ describe('INSERT INTO notification_outbox (producers)', () => {
     expect(rows[0].n).toBe(0);
   });
 });
+
+describe('the drain (outbox → log)', () => {
+  const { producer } = useDatabase();
+
+  /** The plans of every statement a drain runs, as auto_explain reports them to the session. */
+  async function drainPlans(batch: number): Promise<string[]> {
+    const client = await producer.pool.connect();
+    const plans: string[] = [];
+    const onNotice = (notice: { message?: string }) => plans.push(notice.message ?? '');
+    try {
+      await client.query(`LOAD 'auto_explain'`);
+      await client.query(`SET auto_explain.log_min_duration = 0`);
+      await client.query(`SET auto_explain.log_nested_statements = on`);
+      await client.query(`SET auto_explain.log_level = notice`);
+      // The plan a busy drain settles on: PL/pgSQL switches to a cached generic plan.
+      await client.query(`SET plan_cache_mode = force_generic_plan`);
+      client.on('notice', onNotice);
+      await client.query('SELECT * FROM notifier_drain_outbox($1)', [batch]);
+    } finally {
+      client.off('notice', onNotice);
+      client.release(true);
+    }
+    return plans;
+  }
+
+  it('reads the outbox through its primary key, whatever rows earlier drains left dead', async () => {
+    await producer.pool.query(
+      `INSERT INTO notification_outbox (user_id, payload)
+       SELECT 'drained-' || n % 100, jsonb_build_object('n', n) FROM generate_series(1, 20000) AS n`,
+    );
+    await producer.pool.query('SELECT * FROM notifier_drain_outbox(19000)');
+    await producer.pool.query('ANALYZE notification_outbox');
+
+    const plans = await drainPlans(500);
+    const drain = plans.find((plan) => plan.includes('Delete on notification_outbox'));
+    expect(drain).toContain('Index Scan using notification_outbox_pkey');
+    expect(drain).not.toContain('Seq Scan on notification_outbox');
+  });
+
+  it('stores each payload with its size as the stream sends it', async () => {
+    await producer.pool.query(
+      `INSERT INTO notification_outbox (user_id, payload) VALUES ('sized', '{"text": "héllo",  "n": [1, 2]}')`,
+    );
+    await producer.pool.query('SELECT * FROM notifier_drain_outbox(1000)');
+    const { rows } = await producer.pool.query<{ bytes: number; text: string }>(
+      `SELECT payload_bytes AS bytes, payload::text AS text FROM notifications WHERE user_id = 'sized'`,
+    );
+    expect(rows).toEqual([
+      { bytes: Buffer.byteLength(rows[0].text), text: '{"n": [1, 2], "text": "héllo"}' },
+    ]);
+  });
+});

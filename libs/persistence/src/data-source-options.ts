@@ -12,6 +12,7 @@ import { AddDeliveryReceipts1764400000000 } from '../../../migrations/1764400000
 import { CreatePushSubscriptions1764450000000 } from '../../../migrations/1764450000000-CreatePushSubscriptions';
 import { LeaveRoomForDeliveryReceipts1764500000000 } from '../../../migrations/1764500000000-LeaveRoomForDeliveryReceipts';
 import { PublishOnlyOutboxIds1764600000000 } from '../../../migrations/1764600000000-PublishOnlyOutboxIds';
+import { DrainOutboxThroughItsIndex1764610000000 } from '../../../migrations/1764610000000-DrainOutboxThroughItsIndex';
 // By a relative path: this lib loads where no path alias resolves (see postgres-objects.ts).
 import { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from '../../config/src/connection-settings';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
@@ -34,6 +35,7 @@ export const MIGRATIONS = [
   CreatePushSubscriptions1764450000000,
   LeaveRoomForDeliveryReceipts1764500000000,
   PublishOnlyOutboxIds1764600000000,
+  DrainOutboxThroughItsIndex1764610000000,
 ];
 
 export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {
