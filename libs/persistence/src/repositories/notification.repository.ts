@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { PreparedStatement } from '../prepared-statement';
 
 /**
  * A log row as every client is sent it (stream, push, inbox, admin): text columns only,
@@ -100,6 +101,8 @@ export interface LogQuery {
 
 export type MarkReadResult = 'marked' | 'already-read' | 'not-found';
 
+const DEADLOCK_DETECTED = '40P01';
+
 const iso = (column: string) =>
   `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -108,6 +111,37 @@ const LOG_ROW = `notifications.id::text AS id, user_id AS "userId", type, payloa
   ${iso('delivered_at')} AS "deliveredAt"`;
 
 const ADMIN_LOG_ROW = `${LOG_ROW}, ${iso('stored_at')} AS "storedAt"`;
+
+const DRAIN = new PreparedStatement<AppendResult>(
+  'notifier_drain_outbox',
+  `SELECT moved AS count, last_id::text AS "lastId", lag_seconds AS "lagSeconds", ids, traceparents
+   FROM notifier_drain_outbox($1, $2)`,
+);
+
+const LIVE_PAGE = new PreparedStatement<SizedRow>('notifier_live_page', sizedPage(''));
+
+/**
+ * The retention watermark is read in the same statement: one snapshot, so if retention deleted
+ * rows this page should hold, the watermark raised before that delete is visible too.
+ */
+const REPLAY_PAGE = new PreparedStatement<SizedRow & { deletedUpTo: string }>(
+  'notifier_replay_page',
+  `SELECT watermark."deletedUpTo", sent.*
+   FROM (SELECT coalesce(max(deleted_up_to), 0)::text AS "deletedUpTo" FROM retention_watermark) AS watermark
+   LEFT JOIN LATERAL (${sizedPage('AND user_id = $4')}) AS sent ON true
+   ORDER BY sent.id::bigint`,
+);
+
+/**
+ * The index scan of `id = ANY(…)` visits, and so locks, rows in id order: instances recording
+ * overlapping batches at once wait for each other. An UPDATE of a non-key column takes NO KEY
+ * UPDATE locks, so that foreign keys to the row (push_deliveries) never make a receipt wait.
+ */
+const MARK_DELIVERED = new PreparedStatement(
+  'notifier_mark_delivered',
+  `UPDATE notifications SET delivered_at = now()
+   WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL`,
+);
 
 /** The notifications log: the only place that knows its SQL. */
 @Injectable()
@@ -120,37 +154,24 @@ export class NotificationRepository {
    * `traced` also returns the ids and the producers' trace contexts, for the ingest span.
    */
   async appendFromOutbox(limit: number, traced = false): Promise<AppendResult> {
-    const [result] = await this.db.query<AppendResult[]>(
-      `SELECT moved AS count, last_id::text AS "lastId", lag_seconds AS "lagSeconds", ids, traceparents
-       FROM notifier_drain_outbox($1, $2)`,
-      [limit, traced],
-    );
+    const [result] = await DRAIN.rows(this.db, [limit, traced]);
     return result;
   }
 
   /** The next rows of the whole log, for the live path: one query per batch per instance. */
   async pageAfter(afterId: bigint, limits: PageLimits): Promise<LogPage> {
-    const rows = await this.db.query<SizedRow[]>(sizedPage(''), [
-      afterId.toString(),
-      limits.rows,
-      limits.bytes,
-    ]);
+    const rows = await LIVE_PAGE.rows(this.db, [afterId.toString(), limits.rows, limits.bytes]);
     return { rows: rows.map(toLogRow), complete: isComplete(rows, limits) };
   }
 
-  /**
-   * One page of a user's rows after a resume point, with the retention watermark read in the
-   * same statement: one snapshot, so if retention deleted rows this page should hold, the
-   * watermark raised before that delete is visible too (and one round trip per page, not two).
-   */
+  /** One page of a user's rows after a resume point, with the retention watermark: one round trip. */
   async replayPage(userId: string, afterId: bigint, limits: PageLimits): Promise<ReplayPage> {
-    const rows = await this.db.query<(SizedRow & { deletedUpTo: string })[]>(
-      `SELECT watermark."deletedUpTo", sent.*
-       FROM (SELECT coalesce(max(deleted_up_to), 0)::text AS "deletedUpTo" FROM retention_watermark) AS watermark
-       LEFT JOIN LATERAL (${sizedPage('AND user_id = $4')}) AS sent ON true
-       ORDER BY sent.id::bigint`,
-      [afterId.toString(), limits.rows, limits.bytes, userId],
-    );
+    const rows = await REPLAY_PAGE.rows(this.db, [
+      afterId.toString(),
+      limits.rows,
+      limits.bytes,
+      userId,
+    ]);
     const page = rows.filter((row) => row.id !== null);
     return {
       deletedUpTo: BigInt(rows[0].deletedUpTo),
@@ -160,22 +181,17 @@ export class NotificationRepository {
   }
 
   /**
-   * Delivery receipts for a batch, in one statement: rows are locked in id order, so that
-   * instances recording overlapping batches at once wait for each other instead of deadlocking,
-   * and with NO KEY UPDATE, the lock an UPDATE of a non-key column takes, so that foreign keys
-   * to the row (push_deliveries) never make a receipt wait.
+   * Delivery receipts for a batch, in one statement. Should two instances still deadlock
+   * (a plan other than the index scan), Postgres cancels one, which then tries once more.
    */
   async markDelivered(ids: readonly bigint[]): Promise<number> {
-    const [, updated] = await this.db.query<[unknown, number]>(
-      `WITH batch AS (
-         SELECT id FROM notifications WHERE id = ANY($1::bigint[]) AND delivered_at IS NULL
-         ORDER BY id FOR NO KEY UPDATE
-       )
-       UPDATE notifications SET delivered_at = now()
-       FROM batch WHERE notifications.id = batch.id AND notifications.delivered_at IS NULL`,
-      [ids.map(String)],
-    );
-    return updated;
+    const values = [ids.map(String)];
+    try {
+      return await MARK_DELIVERED.rowCount(this.db, values);
+    } catch (error) {
+      if ((error as { code?: string }).code !== DEADLOCK_DETECTED) throw error;
+      return MARK_DELIVERED.rowCount(this.db, values);
+    }
   }
 
   /** Rows as the stream sends them, by id, in id order. */
