@@ -19,6 +19,15 @@ const INSERT = {
 
 type Send = (seqs: number[]) => Promise<void>;
 
+/**
+ * A lane starts at most one statement (or round of POSTs) per this interval. Without it a lane
+ * sends as soon as its previous commit returns, so a system that commits faster is sent more,
+ * smaller transactions: the producers' own cost on the shared machine would follow the system
+ * under test instead of the offered rate. Each row is stamped when it leaves, so the wait is
+ * not counted as latency.
+ */
+const LANE_INTERVAL_MS = 5;
+
 async function run(job: ProducerJob): Promise<ProducerResult> {
   const { phase, worker, workers } = job;
   const mine = Math.max(0, Math.ceil((phase.total - worker) / workers));
@@ -30,7 +39,10 @@ async function run(job: ProducerJob): Promise<ProducerResult> {
   let next = 0;
 
   const lane = async (send: Send) => {
+    let lastSentAt = -Infinity;
     while (next < mine) {
+      const resting = lastSentAt + LANE_INTERVAL_MS - performance.now();
+      if (resting > 0) await sleep(resting);
       const due = Math.min(
         mine,
         Math.floor(((performance.now() - started) / 1000) * perSecond) + 1,
@@ -42,6 +54,7 @@ async function run(job: ProducerJob): Promise<ProducerResult> {
       const count = Math.min(due - next, job.maxBatch);
       const seqs = Array.from({ length: count }, (_, k) => (next + k) * workers + worker);
       next += count;
+      lastSentAt = performance.now();
       await send(seqs).then(
         () => (result.sent += count),
         (error: Error) => {
