@@ -25,7 +25,7 @@ const FULL: Omit<BenchOptions, 'systems' | 'scenarios' | 'profile' | 'build' | '
   latency: { streams: 10_000, users: 1_000, rate: 2_000, durationS: 30, drainTimeoutMs: 15_000 },
   throughput: {
     users: 1_000,
-    rates: [2_000, 5_000, 10_000, 20_000, 30_000, 40_000],
+    rates: [2_000, 5_000, 10_000, 15_000, 20_000, 30_000, 40_000],
     stepS: 5,
     drainTimeoutMs: 10_000,
   },
