@@ -3,16 +3,20 @@ import { NotificationRepository } from '@app/persistence';
 
 /**
  * Delivery receipts (`notifications.delivered_at`): the hub records the ids it wrote to at
- * least one stream, and every id recorded in the same tick of the event loop, or while the
- * previous write was under way, goes to the database in one statement: one UPDATE per live
- * batch per instance at most, never one per row, and never more than one holding a connection
- * of the pool that the live reads need.
+ * least one stream, and every id recorded within COALESCE_MS of the first, or while the
+ * previous write was under way, goes to the database in one statement: at most one UPDATE per
+ * live batch per instance, fewer when batches come fast (a reconnect storm's thousands of
+ * replays), never one per row, and never more than one holding a connection of the pool that
+ * the live reads need.
  */
+/** Far below what anyone reads `deliveredAt` for (the push worker waits PUSH_DELAY_MS). */
+const COALESCE_MS = 10;
+
 @Injectable()
 export class DeliveryReceipts implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryReceipts.name);
   private pending = new Set<bigint>();
-  private scheduled?: NodeJS.Immediate;
+  private scheduled?: NodeJS.Timeout;
   /** At most one write at a time: ids recorded meanwhile wait for it and go in the next one. */
   private writing?: Promise<void>;
 
@@ -21,19 +25,22 @@ export class DeliveryReceipts implements BeforeApplicationShutdown {
   record(ids: readonly bigint[]): void {
     if (ids.length === 0) return;
     for (const id of ids) this.pending.add(id);
-    if (!this.writing) this.scheduled ??= setImmediate(() => this.flush());
+    if (!this.writing) this.schedule();
   }
 
   /** Writes what is pending and waits for the write under way, so none is cut off. */
   async beforeApplicationShutdown(): Promise<void> {
-    clearImmediate(this.scheduled);
-    this.scheduled = undefined;
     await this.writing;
     this.flush();
     await this.writing;
   }
 
+  private schedule(): void {
+    this.scheduled ??= setTimeout(() => this.flush(), COALESCE_MS);
+  }
+
   private flush(): void {
+    clearTimeout(this.scheduled);
     this.scheduled = undefined;
     if (this.pending.size === 0) return;
     const ids = [...this.pending];
@@ -47,7 +54,7 @@ export class DeliveryReceipts implements BeforeApplicationShutdown {
       )
       .finally(() => {
         this.writing = undefined;
-        this.flush();
+        if (this.pending.size > 0) this.schedule();
       });
   }
 }
