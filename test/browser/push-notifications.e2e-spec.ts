@@ -26,7 +26,12 @@ interface WindowClientLike {
 }
 
 interface WorkerGlobals {
-  registration: { getNotifications(): Promise<ShownNotification[]> };
+  registration: {
+    getNotifications(): Promise<ShownNotification[]>;
+    showNotification(title: string, options: { tag?: string }): Promise<void>;
+  };
+  /** The tag of every notification whose showNotification() has resolved, in order. */
+  shownTags?: (string | undefined)[];
   clients: {
     openWindow(url: string): Promise<unknown>;
     matchAll(options: unknown): Promise<WindowClientLike[]>;
@@ -42,6 +47,10 @@ interface WorkerGlobals {
  * notification cannot be clicked headless: its `notificationclick` handler is dispatched in
  * the worker, where the window calls it makes are recorded (untrusted events may not open
  * windows).
+ *
+ * Chromium's getNotifications() drops from its store any notification it finds stored but not yet
+ * on display: asked while a push is being shown, it loses that notification for good. So the tests
+ * wait, in the worker, for showNotification() to resolve, and only then read what is shown.
  */
 describe('Web Push on the inbox page in Chromium', () => {
   const { service, context } = usePageInChromium();
@@ -71,6 +80,7 @@ describe('Web Push on the inbox page in Chromium', () => {
     await tab.page.evaluate(async () => {
       await (globalThis as unknown as PageGlobals).navigator.serviceWorker.ready;
     });
+    await recordShows(worker);
     return { tab, worker, cdp, registrationId: registrations.get(scope) ?? '' };
   }
 
@@ -81,9 +91,30 @@ describe('Web Push on the inbox page in Chromium', () => {
       return shown.map(({ title, body, tag }) => ({ title, body, tag }));
     });
 
-  const waitForShown = (tab: InboxTab, tag: string) =>
+  /** Wraps the worker's showNotification() to record each notification once it is on display. */
+  const recordShows = (worker: Worker) =>
+    worker.evaluate(() => {
+      const scope = globalThis as unknown as WorkerGlobals;
+      const { registration } = scope;
+      const show = registration.showNotification.bind(registration);
+      const shownTags: (string | undefined)[] = [];
+      scope.shownTags = shownTags;
+      registration.showNotification = async (title, options) => {
+        await show(title, options);
+        shownTags.push(options.tag);
+      };
+    });
+
+  /** Waits until the worker has shown `tag` `times` times. */
+  const waitForShown = (worker: Worker, tag: string, times = 1) =>
     waitForAsync(
-      async () => (await shownNotifications(tab)).some((shown) => shown.tag === tag),
+      async () =>
+        (await worker.evaluate(
+          (shown) =>
+            (globalThis as unknown as WorkerGlobals).shownTags?.filter((t) => t === shown).length ??
+            0,
+          tag,
+        )) >= times,
       `the notification ${tag}`,
     );
 
@@ -137,7 +168,7 @@ describe('Web Push on the inbox page in Chromium', () => {
   });
 
   it('shows a push as a system notification: the type as title, payload.text as body', async () => {
-    const { tab, cdp, registrationId } = await openWithWorker();
+    const { tab, worker, cdp, registrationId } = await openWithWorker();
     await deliver(cdp, registrationId, {
       id: '42',
       type: 'order.shipped',
@@ -146,7 +177,7 @@ describe('Web Push on the inbox page in Chromium', () => {
       readAt: null,
       deliveredAt: null,
     });
-    await waitForShown(tab, 'notifier:42');
+    await waitForShown(worker, 'notifier:42');
     // Shown notifications are the browser's, not a context's: look at this test's only.
     const first = await shownNotifications(tab);
     expect(first.filter((notification) => notification.tag === 'notifier:42')).toEqual([
@@ -156,7 +187,7 @@ describe('Web Push on the inbox page in Chromium', () => {
     // A truncated push has no payload: it still shows, without a body; a repeat replaces it.
     await deliver(cdp, registrationId, { id: '43', type: 'report.ready', truncated: true });
     await deliver(cdp, registrationId, { id: '43', type: 'report.ready', truncated: true });
-    await waitForShown(tab, 'notifier:43');
+    await waitForShown(worker, 'notifier:43', 2);
     const shown = await shownNotifications(tab);
     expect(shown.filter((notification) => notification.tag === 'notifier:43')).toEqual([
       { title: 'report.ready', body: '', tag: 'notifier:43' },
@@ -164,9 +195,9 @@ describe('Web Push on the inbox page in Chromium', () => {
   });
 
   it('focuses the open inbox when the notification is clicked', async () => {
-    const { tab, worker, cdp, registrationId } = await openWithWorker();
+    const { worker, cdp, registrationId } = await openWithWorker();
     await deliver(cdp, registrationId, { id: '7', type: 'message', payload: {} });
-    await waitForShown(tab, 'notifier:7');
+    await waitForShown(worker, 'notifier:7');
     expect(await clickInWorker(worker, 'notifier:7')).toEqual({
       calls: [`focus ${service.baseUrl}/`],
       stillShown: false,
@@ -176,7 +207,7 @@ describe('Web Push on the inbox page in Chromium', () => {
   it('opens the inbox when no tab shows it', async () => {
     const { tab, worker, cdp, registrationId } = await openWithWorker();
     await deliver(cdp, registrationId, { id: '8', type: 'message', payload: {} });
-    await waitForShown(tab, 'notifier:8');
+    await waitForShown(worker, 'notifier:8');
     // Another page of the origin stays open, so the worker keeps running; the inbox goes.
     const other = await context.newPage();
     await other.goto(`${service.baseUrl}/sw.js`);
