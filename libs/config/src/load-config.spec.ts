@@ -128,6 +128,14 @@ describe('loadConfig: Web Push', () => {
     };
   };
 
+  /** Keys as Node's getPrivateKey() prints one pair in 256: the scalar without its leading zeros. */
+  const shortKeys = () => {
+    for (;;) {
+      const pair = keys();
+      if (Buffer.from(pair.VAPID_PRIVATE_KEY, 'base64url').length < 32) return pair;
+    }
+  };
+
   it('defaults to a 10 s delay and the browser vendors’ push services', () => {
     const { push } = loadConfig(SECRETS);
     expect(push.delayMs).toBe(10000);
@@ -145,6 +153,23 @@ describe('loadConfig: Web Push', () => {
     expect(push.generatedVapidKeys).toBe(true);
     expect(Buffer.from(push.vapid?.publicKey ?? '', 'base64url')).toHaveLength(65);
     expect(loadConfig(SECRETS).push.vapid?.publicKey).not.toBe(push.vapid?.publicKey);
+  });
+
+  it('makes private keys of 32 bytes, leading zero bytes included', () => {
+    // One key in 256 has a scalar below 2^248; web-push refuses it unless written at full width.
+    for (let run = 0; run < 2_000; run += 1) {
+      const { vapid } = loadConfig(SECRETS).push;
+      expect(Buffer.from(vapid?.privateKey ?? '', 'base64url')).toHaveLength(32);
+    }
+  });
+
+  it('takes a private key written without its leading zero byte, at full width', () => {
+    const configured = shortKeys();
+    const short = Buffer.from(configured.VAPID_PRIVATE_KEY, 'base64url');
+    const { vapid } = loadConfig({ ...SECRETS, ...configured }).push;
+    const padding = Buffer.alloc(32 - short.length);
+    expect(vapid?.privateKey).toBe(Buffer.concat([padding, short]).toString('base64url'));
+    expect(vapid?.publicKey).toBe(configured.VAPID_PUBLIC_KEY);
   });
 
   it('takes configured keys and lower-cased hosts', () => {
@@ -193,9 +218,15 @@ describe('loadConfig: Web Push', () => {
         VAPID_PRIVATE_KEY,
       }),
     ).toThrow(/VAPID_PUBLIC_KEY must be a P-256 public key/);
+    for (const malformed of [Buffer.alloc(33, 1).toString('base64url'), 'not base64url!']) {
+      expect(() =>
+        loadConfig({ ...SECRETS, VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: malformed }),
+      ).toThrow(/VAPID_PRIVATE_KEY must be/);
+    }
+    // A short one is a scalar with its leading zeros dropped: it is refused for not pairing.
     expect(() =>
       loadConfig({ ...SECRETS, VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: 'c2hvcnQ' }),
-    ).toThrow(/VAPID_PRIVATE_KEY must be/);
+    ).toThrow(/VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY/);
     expect(() =>
       loadConfig({ ...SECRETS, VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: other.VAPID_PRIVATE_KEY }),
     ).toThrow(/VAPID_PUBLIC_KEY is not the public key of VAPID_PRIVATE_KEY/);

@@ -1,6 +1,11 @@
-import { createECDH } from 'node:crypto';
 import type { Environment } from './environment';
-import { fromBase64Url, isUncompressedP256Point, p256PublicKeyOf } from './p256';
+import {
+  fromBase64Url,
+  fullWidthPrivateKey,
+  generateP256KeyPair,
+  isUncompressedP256Point,
+  p256PublicKeyOf,
+} from './p256';
 import type { PushConfig } from './notifier-config';
 
 /** The browser vendors' push services: FCM (Chrome, Edge), Mozilla, Windows (WNS), Apple. */
@@ -34,15 +39,9 @@ export function pushConfig(vars: Environment, production: boolean, fail: Fail): 
         fail('VAPID_SUBJECT is set but VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are not');
       return { ...base, vapid: undefined, generatedVapidKeys: false };
     }
-    const ecdh = createECDH('prime256v1');
-    ecdh.generateKeys();
     return {
       ...base,
-      vapid: {
-        publicKey: ecdh.getPublicKey('base64url', 'uncompressed'),
-        privateKey: ecdh.getPrivateKey('base64url'),
-        subject: VAPID_SUBJECT ?? DEVELOPMENT_SUBJECT,
-      },
+      vapid: { ...generateP256KeyPair(), subject: VAPID_SUBJECT ?? DEVELOPMENT_SUBJECT },
       generatedVapidKeys: true,
     };
   }
@@ -52,8 +51,8 @@ export function pushConfig(vars: Environment, production: boolean, fail: Fail): 
   if (!isUncompressedP256Point(publicBytes)) {
     fail('VAPID_PUBLIC_KEY must be a P-256 public key: 65 bytes (uncompressed point), base64url');
   }
-  const privateBytes = fromBase64Url(privateKey);
-  if (privateBytes?.length !== 32) {
+  const privateBytes = fullWidthPrivateKey(fromBase64Url(privateKey));
+  if (!privateBytes) {
     fail('VAPID_PRIVATE_KEY must be a P-256 private key: 32 bytes, base64url');
   }
   let pairs = false;
