@@ -145,7 +145,7 @@ describe('NOTIFIER_WORKERS=2 without DATABASE_URL', () => {
       dir,
     );
     try {
-      const [, printedUrl] = await service.waitForOutput(/psql '(\S+)' -c/, 60_000);
+      const [, printedUrl] = await service.waitForOutput(/psql '(\S+)' -c/);
       const client = new Client({ connectionString: printedUrl });
       await client.connect();
       const { rows } = await client.query<{ count: string }>(

@@ -124,6 +124,6 @@ describe('operations', () => {
       expect(logs).not.toMatch(/eyJ[\w-]+\./);
       expect(logs).not.toContain('payload-marker-7f3a');
       expect(logs).not.toMatch(/authorization|access_token/i);
-    });
+    }, 90_000); // a service process of its own: a ts-node start takes up to 30 s on a busy machine
   });
 });

@@ -7,6 +7,9 @@ import { useDatabase } from './support/notifier-fixture';
 import { NotifierProcess } from './support/notifier-process';
 import { SseRecording } from './support/sse-client';
 
+/** Every test starts the service through ts-node: 5 s on a quiet 2-core machine, 30 s on a busy one. */
+jest.setTimeout(90_000);
+
 /** What a new user does after `npm start`: paste the printed curl, then the printed SQL. */
 async function pasteTheBanner(
   service: NotifierProcess,
@@ -68,7 +71,7 @@ describe('starting the service', () => {
       await service.stop('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
-  }, 90_000);
+  });
 
   it('stops in production when secrets are missing, naming them', async () => {
     const service = NotifierProcess.start({ DATABASE_URL: database.url, NODE_ENV: 'production' });

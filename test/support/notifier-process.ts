@@ -36,7 +36,8 @@ export class NotifierProcess {
     return new NotifierProcess(child);
   }
 
-  async waitForOutput(pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> {
+  /** The default leaves room for a start, which ts-node makes take up to 30 s on a busy machine. */
+  async waitForOutput(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
     await waitFor(
       () => pattern.test(this.stdout) || this.exitCode !== undefined,
       `output ${pattern}`,

@@ -24,7 +24,7 @@ export class ServiceInstance {
       SHUTDOWN_DRAIN_MS: '0',
       ...env,
     });
-    await child.waitForOutput(/Notifier is listening on/, 60_000);
+    await child.waitForOutput(/Notifier is listening on/);
     return new ServiceInstance(child, `http://127.0.0.1:${port}`);
   }
 
