@@ -1,6 +1,9 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { NotificationRepository } from '@app/persistence';
 
+/** Far below what anyone reads `deliveredAt` for (the push worker waits PUSH_DELAY_MS). */
+const COALESCE_MS = 10;
+
 /**
  * Delivery receipts (`notifications.delivered_at`): the hub records the ids it wrote to at
  * least one stream, and every id recorded within COALESCE_MS of the first, or while the
@@ -9,9 +12,6 @@ import { NotificationRepository } from '@app/persistence';
  * replays), never one per row, and never more than one holding a connection of the pool that
  * the live reads need.
  */
-/** Far below what anyone reads `deliveredAt` for (the push worker waits PUSH_DELAY_MS). */
-const COALESCE_MS = 10;
-
 @Injectable()
 export class DeliveryReceipts implements BeforeApplicationShutdown {
   private readonly logger = new Logger(DeliveryReceipts.name);
