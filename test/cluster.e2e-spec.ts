@@ -116,7 +116,10 @@ describe('NOTIFIER_WORKERS=2: two worker processes on one port', () => {
     const before = new Set((await instancesAnswering(service.baseUrl)).keys());
     process.kill(victim, 'SIGKILL');
 
-    await service.process.waitForOutput(/"signal":"SIGKILL".*"msg":"Worker died: restarting it"/);
+    // A worker's ts-node start takes 5 s on a quiet machine and over 20 s on a busy one.
+    await service.process.waitForOutput(
+      /"signal":"SIGKILL".*"msg":"Worker died: restarting it"[^]*"msg":"Worker listening"/,
+    );
     await waitForAsync(async () => {
       const now = [...(await instancesAnswering(service.baseUrl)).keys()];
       return now.length === 2 && now.some((id) => !before.has(id));
@@ -124,7 +127,10 @@ describe('NOTIFIER_WORKERS=2: two worker processes on one port', () => {
     expect(workerPids(service.process.stdout)).toHaveLength(3);
   });
 
-  it('on SIGTERM, stops every worker and exits 0', async () => {
+  it('on SIGTERM, stops every worker, one still starting, and exits 0', async () => {
+    const [, , listening] = workerPids(service.process.stdout);
+    process.kill(listening, 'SIGKILL');
+    await waitFor(() => workerPids(service.process.stdout).length === 4, 'a fourth worker');
     const pids = workerPids(service.process.stdout);
     expect(await service.process.stop('SIGTERM')).toBe(0);
     expect(pids.filter(isAlive)).toEqual([]);

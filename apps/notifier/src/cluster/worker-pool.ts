@@ -98,6 +98,7 @@ export class WorkerPool {
       return;
     }
     slot.listening = true;
+    this.log.info({ worker: slot.index, workerPid: worker.process.pid }, 'Worker listening');
     if (this.mode === 'starting' && this.slots.every((candidate) => candidate.listening)) {
       this.mode = 'running';
       this.options.onAllListening();
@@ -110,7 +111,8 @@ export class WorkerPool {
     slot.worker = undefined;
     const how = { worker: slot.index, workerPid: worker.process.pid, code, signal };
     if (this.mode === 'stopping') {
-      if (code !== 0) this.exitCode = 1;
+      // Dying of the forwarded SIGTERM is clean: only a worker still starting has no handler.
+      if (code !== 0 && signal !== 'SIGTERM') this.exitCode = 1;
       this.log.info(how, 'Worker exited');
       this.finishIfAllExited();
       return;
