@@ -5,11 +5,10 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import { ChangeFeed, OutboxWalWakeup } from '@app/change-feed';
+import { ChangeFeed, FeedReader, OutboxWalWakeup } from '@app/change-feed';
 import { DATABASE_URL, NotifierConfig, OutboxWakeMode } from '@app/config';
 import { NotificationRepository } from '@app/persistence';
 import { CHANNELS } from '@app/postgres-objects';
-import { SingleFlight } from '@app/single-flight';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { traceIngestBatch } from '../tracing/notifier-tracer';
 import { IngestLeadership } from './ingest-leadership';
@@ -39,10 +38,7 @@ const WAL_RECHECKS = 3;
 @Injectable()
 export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(OutboxIngester.name);
-  private readonly drainer = new SingleFlight(
-    () => this.drain(),
-    (error) => this.logger.error(`Draining the outbox failed: ${error.message}`),
-  );
+  private readonly drainer: FeedReader;
   private readonly walWakeup: OutboxWalWakeup;
   private wakeMode?: OutboxWakeMode;
   private wokenByWal = false;
@@ -60,8 +56,10 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
     feed: ChangeFeed,
   ) {
     // Registered in every mode (channels are fixed before boot); only `notify` sends on it.
-    feed.on(CHANNELS.outbox, () => this.wake());
-    feed.onConnected(() => this.wake());
+    this.drainer = feed.reader(CHANNELS.outbox, () => this.drain(), {
+      name: 'Draining the outbox',
+      safetyPollMs: SAFETY_POLL_MS,
+    });
     this.walWakeup = new OutboxWalWakeup(url, {
       onCommit: () => this.wakeFromWal(),
       onStreaming: () => this.wake(),
@@ -87,7 +85,7 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
       () => this.elected(),
       () => this.deposed(),
     );
-    this.poll = setInterval(() => this.wake(), choice.mode === 'poll' ? POLL_MS : SAFETY_POLL_MS);
+    if (choice.mode === 'poll') this.poll = setInterval(() => this.wake(), POLL_MS);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -119,6 +117,7 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async drain(): Promise<void> {
+    if (!this.leadership.isLeader) return;
     const wokenByWal = this.wokenByWal;
     this.wokenByWal = false;
     let moved: number;
