@@ -17,11 +17,10 @@ describe('the ingest leader’s own streams', () => {
     await producer.notify(user, { n: 3 });
     const messages = await recording.waitForMessages(3);
     recording.close();
-    expect(messages.map((message) => JSON.parse(message.data).payload)).toEqual([
-      { n: 1 },
-      { n: 2 },
-      { n: 3 },
-    ]);
+    const payloads = messages.map(
+      (message) => (JSON.parse(message.data) as { payload: unknown }).payload,
+    );
+    expect(payloads).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
     expect(recording.messageIds).toEqual(await producer.logIds(user));
   });
 });
