@@ -6,12 +6,7 @@ import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { jsonPage, JsonText } from '../notifications/json-text';
 import { adminNotificationJson } from '../notifications/notification-json';
 import { StreamHub } from '../stream/stream-hub';
-import {
-  AdminNotificationsQueryDto,
-  ConnectionDto,
-  CreateNotificationDto,
-  StatsDto,
-} from './admin.dto';
+import { AdminNotificationsQueryDto, ConnectionDto, StatsDto } from './admin.dto';
 
 @Injectable()
 export class AdminService {
@@ -26,8 +21,11 @@ export class AdminService {
     private readonly metrics: NotifierMetrics,
   ) {}
 
-  /** Same path as any producer: the outbox, so the ordering invariant holds for admins too. */
-  enqueue({ userId, type, payload }: CreateNotificationDto): Promise<void> {
+  /**
+   * Same path as any producer: the outbox, so the ordering invariant holds for admins too.
+   * `payload` is JSON text as the client wrote it, so Postgres stores its numbers exactly.
+   */
+  enqueue(userId: string, type: string, payload: string): Promise<void> {
     return this.outbox.enqueue(userId, type, payload);
   }
 

@@ -36,20 +36,6 @@ export const IsUserId = (options?: ValidationOptions) =>
     options,
   );
 
-export const IsJsonWithin = (bytes: number, options?: ValidationOptions) =>
-  ValidateBy(
-    {
-      name: 'isJsonWithin',
-      validator: {
-        validate: (value) =>
-          value !== undefined && Buffer.byteLength(JSON.stringify(value)) <= bytes,
-        defaultMessage: (args) =>
-          `${args?.property ?? 'value'} must be JSON of at most ${bytes} bytes`,
-      },
-    },
-    options,
-  );
-
 /** `:id` path parameters: 400 unless a log id. */
 export class LogIdPipe implements PipeTransform<unknown, bigint> {
   transform(value: unknown): bigint {
