@@ -280,6 +280,14 @@ describe('GET /users/me/events', () => {
       ],
       ['a token whose sub is a number', { Authorization: `Bearer ${hs256(claims(42))}` }],
       [
+        'a token whose sub holds a lone high surrogate',
+        { Authorization: `Bearer ${hs256(claims('eve\ud800', { exp: now() + 60 }))}` },
+      ],
+      [
+        'a token whose sub holds a lone low surrogate',
+        { Authorization: `Bearer ${hs256(claims('x\udfff', { exp: now() + 60 }))}` },
+      ],
+      [
         'an unsigned token (alg none)',
         {
           Authorization: `Bearer ${base64url({ alg: 'none', typ: 'JWT' })}.${base64url({ sub: 'u' })}.`,

@@ -10,6 +10,7 @@ import { Logger } from 'nestjs-pino';
 import { NotifierConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { mountOpenApi } from './openapi';
+import { refuseUndecodableUrl } from './validation/strict-url';
 
 /** The whole service, ready to listen: used by `main.ts` and by the end-to-end tests. */
 export async function createNotifierApp(
@@ -24,6 +25,7 @@ export async function createNotifierApp(
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(refuseUndecodableUrl);
   allowCrossOrigin(app, config.http.corsOrigins);
   app.use(json({ limit: '100kb', verify: keepValidUtf8 }));
   mountOpenApi(app);
