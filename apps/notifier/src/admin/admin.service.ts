@@ -1,10 +1,11 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ClosedStreamRepository, NotificationRepository, OutboxRepository } from '@app/persistence';
+import { NotificationRepository, OutboxRepository } from '@app/persistence';
 import { OutboxIngester } from '../ingest/outbox-ingester';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { jsonPage, JsonText } from '../notifications/json-text';
 import { adminNotificationJson } from '../notifications/notification-json';
+import { ClosedStreams } from '../stream/closed-streams';
 import { StreamHub } from '../stream/stream-hub';
 import { AdminNotificationsQueryDto, ConnectionDto, StatsDto } from './admin.dto';
 
@@ -15,7 +16,7 @@ export class AdminService {
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly log: NotificationRepository,
-    private readonly closedStreams: ClosedStreamRepository,
+    private readonly closedStreams: ClosedStreams,
     private readonly hub: StreamHub,
     private readonly ingester: OutboxIngester,
     private readonly metrics: NotifierMetrics,
@@ -72,12 +73,12 @@ export class AdminService {
     }));
   }
 
-  /** Every instance ends the user's streams when the change NOTIFY reaches it. */
+  /** This instance before it answers; the others when the change NOTIFY reaches them. */
   closeStream(userId: string, reason: string | undefined): Promise<void> {
     return this.closedStreams.close(userId, reason ?? null);
   }
 
-  async reopenStream(userId: string): Promise<void> {
-    await this.closedStreams.reopen(userId);
+  reopenStream(userId: string): Promise<void> {
+    return this.closedStreams.reopen(userId);
   }
 }
