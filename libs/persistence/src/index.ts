@@ -1,6 +1,5 @@
 export { InvalidValueError, UnknownTableError } from './database-errors';
 export { dataSourceOptions } from './data-source-options';
-export type { MigrationList } from './data-source-options';
 export { PersistenceModule } from './persistence.module';
 export { ClosedStreamRepository } from './repositories/closed-stream.repository';
 export { NotificationRepository } from './repositories/notification.repository';

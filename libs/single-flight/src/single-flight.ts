@@ -11,10 +11,6 @@ export class SingleFlight {
     private readonly onError: (error: Error) => void,
   ) {}
 
-  get busy(): boolean {
-    return this.running;
-  }
-
   wake(): void {
     if (this.running) {
       this.again = true;
