@@ -1,10 +1,8 @@
 import type { PoolClient } from 'pg';
+import { CHANNELS, lockKeys, OUTBOX_PUBLICATION } from '@app/postgres-objects';
 import {
-  CHANNELS,
-  lockKeys,
   MAX_PAYLOAD_BYTES,
   NOTIFICATION_TYPE_PATTERN,
-  OUTBOX_PUBLICATION,
   TRACEPARENT_PATTERN,
 } from '@app/postgres-objects';
 import { useDatabase } from './support/notifier-fixture';
