@@ -33,7 +33,12 @@ export async function dumpMigratedSchema(serverUrl: string): Promise<string> {
   const name = `notifier_schema_dump_${randomBytes(6).toString('hex')}`;
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  await onServer(serverUrl, `CREATE DATABASE ${name}`);
+  await onServer(serverUrl, `CREATE DATABASE ${name}`).catch((error: Error) => {
+    const server = `${url.hostname}:${url.port || 5432}`;
+    throw new Error(
+      `No database for the schema dump on ${server} (DATABASE_URL, else the machine's PostgreSQL): ${error.message}`,
+    );
+  });
   try {
     await migrate(url.toString());
     return await dumpSchema(url.toString());
