@@ -13,6 +13,7 @@ import { CreatePushSubscriptions1764450000000 } from './1764450000000-CreatePush
 import { LeaveRoomForDeliveryReceipts1764500000000 } from './1764500000000-LeaveRoomForDeliveryReceipts';
 import { PublishOnlyOutboxIds1764600000000 } from './1764600000000-PublishOnlyOutboxIds';
 import { DrainOutboxThroughItsIndex1764610000000 } from './1764610000000-DrainOutboxThroughItsIndex';
+import { RecordRetentionPerUser1764720000000 } from './1764720000000-RecordRetentionPerUser';
 
 /**
  * Every migration, oldest first. Listed explicitly (not by glob) so that ts-node, Jest and the
@@ -34,4 +35,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   LeaveRoomForDeliveryReceipts1764500000000,
   PublishOnlyOutboxIds1764600000000,
   DrainOutboxThroughItsIndex1764610000000,
+  RecordRetentionPerUser1764720000000,
 ];

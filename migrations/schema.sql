@@ -112,11 +112,7 @@ CREATE FUNCTION public.notifier_own_tables() RETURNS TABLE(schema_name name, tab
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
-        SELECT 'public'::name, t::name FROM unnest(ARRAY[
-          'notification_outbox', 'notifications', 'notifier_watches', 'closed_streams',
-          'retention_watermark', 'read_state_changes', 'push_subscriptions', 'push_deliveries',
-          'push_scan', 'migrations'
-        ]) AS t $$;
+      SELECT 'public'::name, t::name FROM unnest(ARRAY['notification_outbox', 'notifications', 'notifier_watches', 'closed_streams', 'retention_watermark', 'read_state_changes', 'push_subscriptions', 'push_deliveries', 'push_scan', 'migrations', 'retention_user_watermarks']) AS t $$;
 
 
 --
@@ -587,6 +583,16 @@ ALTER SEQUENCE public.read_state_changes_id_seq OWNED BY public.read_state_chang
 
 
 --
+-- Name: retention_user_watermarks; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.retention_user_watermarks (
+    user_id text NOT NULL,
+    deleted_up_to bigint NOT NULL
+);
+
+
+--
 -- Name: retention_watermark; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -696,6 +702,14 @@ ALTER TABLE ONLY public.push_subscriptions
 
 ALTER TABLE ONLY public.read_state_changes
     ADD CONSTRAINT read_state_changes_pkey PRIMARY KEY (id);
+
+
+--
+-- Name: retention_user_watermarks retention_user_watermarks_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.retention_user_watermarks
+    ADD CONSTRAINT retention_user_watermarks_pkey PRIMARY KEY (user_id);
 
 
 --
