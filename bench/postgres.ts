@@ -111,11 +111,13 @@ export class PostgresMeter {
     for (const [pid, ms] of last) start.set(pid, ms);
     const postmasterStart = (await processCpu(this.postmaster))!;
     const statementsStart = await this.statements();
-    const timer = setInterval(() => void sample(), 200);
+    // One sample at a time, so that a late one cannot overwrite a newer reading.
+    let sampling = Promise.resolve();
+    const timer = setInterval(() => void (sampling = sampling.then(sample)), 200);
 
     return async () => {
       clearInterval(timer);
-      await sample();
+      await (sampling = sampling.then(sample));
       const postmasterEnd = (await processCpu(this.postmaster))!;
       const cpuMs = Object.fromEntries(PG_KINDS.map((kind) => [kind, 0])) as Record<PgKind, number>;
       const alive = new Set(await childPids(this.postmaster));
