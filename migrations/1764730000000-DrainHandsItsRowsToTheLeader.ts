@@ -14,8 +14,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * into the drain, carrying `newest`: a hint that lets an instance already there skip the read
  * (never data: a forged one still costs one query and nothing else).
  */
-export class DrainHandsItsRowsToTheLeader1764700000000 implements MigrationInterface {
-  name = 'DrainHandsItsRowsToTheLeader1764700000000';
+export class DrainHandsItsRowsToTheLeader1764730000000 implements MigrationInterface {
+  name = 'DrainHandsItsRowsToTheLeader1764730000000';
 
   async up(db: QueryRunner): Promise<void> {
     await db.query(`DROP TRIGGER notifications_appended ON notifications`);
@@ -40,7 +40,7 @@ export class DrainHandsItsRowsToTheLeader1764700000000 implements MigrationInter
         traceparents text[];
       BEGIN
         -- One drain at a time (advisory lock "notf", 2), so that log ids follow commit order.
-        PERFORM pg_advisory_xact_lock(1852797030, 2);
+        PERFORM pg_advisory_xact_lock(1852798054, 2);
         SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
           INTO previous FROM notifications_id_seq;
         WITH sized AS (
@@ -91,7 +91,7 @@ export class DrainHandsItsRowsToTheLeader1764700000000 implements MigrationInter
       RETURNS TABLE (moved integer, last_id bigint, lag_seconds float8[], ids text[], traceparents text[])
       LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM pg_advisory_xact_lock(1852797030, 2);
+        PERFORM pg_advisory_xact_lock(1852798054, 2);
         RETURN QUERY
         WITH taken AS (
           DELETE FROM notification_outbox
