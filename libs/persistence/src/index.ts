@@ -13,6 +13,7 @@ export type {
   MarkReadResult,
   PageLimits,
   ReplayPage,
+  ReplayRequest,
 } from './repositories/notification.repository';
 export { OutboxRepository } from './repositories/outbox.repository';
 export type { OutboxBacklog } from './repositories/outbox.repository';
