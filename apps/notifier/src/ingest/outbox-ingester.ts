@@ -10,9 +10,9 @@ import { DATABASE_URL, NotifierConfig, OutboxWakeMode } from '@app/config';
 import { NotificationRepository } from '@app/persistence';
 import { CHANNELS } from '@app/postgres-objects';
 import { SingleFlight } from '@app/single-flight';
+import { IngestLeadership } from '../leadership/ingest-leadership';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { traceIngestBatch } from '../tracing/notifier-tracer';
-import { IngestLeadership } from './ingest-leadership';
 import { chooseOutboxWake } from './outbox-wake-mode';
 import { OutboxWakeRepository } from './outbox-wake.repository';
 

@@ -43,7 +43,7 @@ export class NotifierMetrics implements OnModuleDestroy {
 
   readonly slowConsumerDisconnects = new Counter({
     name: 'notifier_slow_consumer_disconnects_total',
-    help: 'Streams ended because their unsent output passed SSE_MAX_BUFFER_BYTES',
+    help: 'Streams ended because their client took none of their unsent output for SSE_HEARTBEAT_MS',
     registers: [this.registry],
   });
 
