@@ -60,7 +60,7 @@ export class AdminService {
       connections: { total: this.hub.openConnections, topUsers: this.hub.busiestUsers(10) },
       outbox: { backlog: backlog.count, oldestCreatedAt: oldest?.toISOString() ?? null },
       lastLogId: lastLogId.toString(),
-      ingestLagSeconds: oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0,
+      ingestLagSeconds: Math.max(0, backlog.oldestAgeSeconds),
       eventsDelivered: delivered.values[0]?.value ?? 0,
     };
   }
