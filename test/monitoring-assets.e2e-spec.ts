@@ -64,6 +64,9 @@ describe('the Grafana dashboard and the Prometheus alert rules', () => {
         'notifier_ingest_leader',
         'notifier_listener_connected',
         'notifier_outbox_oldest_age_seconds',
+        'notifier_outbox_backlog',
+        'notifier_event_loop_delay_seconds',
+        'notifier_gc_pause_seconds',
       ]),
     );
     expect(named.filter((name) => !declared.has(name))).toEqual([]);
