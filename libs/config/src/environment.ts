@@ -107,6 +107,13 @@ export class Environment {
   @Max(256)
   NOTIFIER_WORKERS: number = 1;
 
+  /** Connections of each instance's query pool (per worker with NOTIFIER_WORKERS). */
+  @Type(() => Number)
+  @IsInt({ message: 'DATABASE_POOL_SIZE must be a whole number of connections' })
+  @Min(1)
+  @Max(1000)
+  DATABASE_POOL_SIZE: number = 10;
+
   @Type(() => Number)
   @IsInt()
   @Min(0)

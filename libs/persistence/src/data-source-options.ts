@@ -38,7 +38,11 @@ export const MIGRATIONS = [
   DrainOutboxThroughItsIndex1764610000000,
 ];
 
-export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {
+/** `poolSize`: DATABASE_POOL_SIZE for the service's pool; one-off users (migrations) need few. */
+export function dataSourceOptions(
+  url: string,
+  { applicationName = 'notifier', poolSize = 10 } = {},
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -47,6 +51,6 @@ export function dataSourceOptions(url: string, applicationName = 'notifier'): Da
     migrations: MIGRATIONS,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    extra: { max: 10, ...CONNECTION_SETTINGS, ...QUERY_TIMEOUTS },
+    extra: { max: poolSize, ...CONNECTION_SETTINGS, ...QUERY_TIMEOUTS },
   };
 }

@@ -8,4 +8,4 @@ if (!url) {
   throw new Error('DATABASE_URL must be set for the migration CLI (the service migrates itself)');
 }
 
-export default new DataSource(dataSourceOptions(url, 'notifier-migrations'));
+export default new DataSource(dataSourceOptions(url, { applicationName: 'notifier-migrations' }));

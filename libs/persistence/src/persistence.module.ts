@@ -25,11 +25,11 @@ const REPOSITORIES = [
 /** The pool, the migrations (run at start-up) and one repository per table. */
 @Module({})
 export class PersistenceModule {
-  static forRoot(url: string): DynamicModule {
+  static forRoot(url: string, poolSize: number): DynamicModule {
     return {
       module: PersistenceModule,
       global: true,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(url))],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(url, { poolSize }))],
       providers: [MigrationRunner, ...REPOSITORIES],
       exports: REPOSITORIES,
     };
