@@ -1,30 +1,28 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { ChangeFeed } from '@app/change-feed';
 import { ClosedStreamRepository } from '@app/persistence';
 import { CHANNELS } from '@app/postgres-objects';
-import { SingleFlight } from '@app/single-flight';
 import { StreamHub } from './stream-hub';
+
+const SAFETY_POLL_MS = 5_000;
 
 /**
  * The users whose stream is closed for good, held in memory so that a stream request needs
- * no database round trip; reloaded on every change NOTIFY and after every listener reconnect.
+ * no database round trip; reloaded on every change NOTIFY, after every listener reconnect and on a slow poll.
  */
 @Injectable()
 export class ClosedStreams implements OnApplicationBootstrap {
-  private readonly logger = new Logger(ClosedStreams.name);
   private closed = new Set<string>();
-  private readonly loader = new SingleFlight(
-    () => this.load(),
-    (error) => this.logger.error(`Reloading closed streams failed: ${error.message}`),
-  );
 
   constructor(
     private readonly repository: ClosedStreamRepository,
     private readonly hub: StreamHub,
     feed: ChangeFeed,
   ) {
-    feed.on(CHANNELS.closedStreams, () => this.loader.wake());
-    feed.onConnected(() => this.loader.wake());
+    feed.reader(CHANNELS.closedStreams, () => this.load(), {
+      name: 'Reloading closed streams',
+      safetyPollMs: SAFETY_POLL_MS,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
