@@ -112,6 +112,7 @@ export class StreamHub
         expiresAt,
         cursor: resumeFrom ?? this.dispatchedUpTo!,
         replay: resumeFrom !== undefined,
+        liveFrom: this.dispatchedUpTo!,
       },
       sink,
       this.settings,
