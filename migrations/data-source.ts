@@ -9,4 +9,6 @@ if (!url) {
   throw new Error('DATABASE_URL must be set for the migration CLI (the service migrates itself)');
 }
 
-export default new DataSource(dataSourceOptions(url, MIGRATIONS, 'notifier-migrations'));
+export default new DataSource(
+  dataSourceOptions(url, MIGRATIONS, { applicationName: 'notifier-migrations' }),
+);

@@ -27,7 +27,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, databaseUrl),
         LoggerModule.forRoot({ pinoHttp: requestLogOptions(config.logLevel) }),
-        PersistenceModule.forRoot(databaseUrl, MIGRATIONS),
+        PersistenceModule.forRoot(databaseUrl, MIGRATIONS, config.databasePoolSize),
         ChangeFeedModule,
         AuthModule,
         MetricsModule,

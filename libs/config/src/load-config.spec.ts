@@ -15,9 +15,14 @@ describe('loadConfig', () => {
     });
     expect(config.retentionDays).toBe(30);
     expect(config.workers).toBe(1);
+    expect(config.databasePoolSize).toBe(10);
     expect(config.databaseUrl).toBeUndefined();
     expect(config.jwt.algorithms).toEqual(['HS256']);
     expect(config.outboxWake).toEqual({ mode: 'wal', explicit: false });
+  });
+
+  it('reads DATABASE_POOL_SIZE', () => {
+    expect(loadConfig({ ...SECRETS, DATABASE_POOL_SIZE: '25' }).databasePoolSize).toBe(25);
   });
 
   it('reads OUTBOX_WAKE and remembers that it was set', () => {
@@ -46,6 +51,10 @@ describe('loadConfig', () => {
     ['NOTIFIER_WORKERS', '0'],
     ['NOTIFIER_WORKERS', 'all'],
     ['NOTIFIER_WORKERS', '1.5'],
+    ['DATABASE_POOL_SIZE', '0'],
+    ['DATABASE_POOL_SIZE', 'ten'],
+    ['DATABASE_POOL_SIZE', '2.5'],
+    ['DATABASE_POOL_SIZE', '1001'],
     ['JWT_SECRET', 'short'],
     ['ADMIN_TOKEN', 'short'],
     ['OUTBOX_WAKE', 'listen'],

@@ -43,6 +43,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig
   return {
     production,
     databaseUrl: vars.DATABASE_URL,
+    databasePoolSize: vars.DATABASE_POOL_SIZE,
     embeddedPostgresPort: vars.EMBEDDED_POSTGRES_PORT,
     http: {
       host: vars.HOST ?? (generatedSecrets.length > 0 ? '127.0.0.1' : '0.0.0.0'),

@@ -34,6 +34,8 @@ export class NotifierConfig {
   production!: boolean;
   /** Undefined: run the embedded PostgreSQL under `.data/`, on `embeddedPostgresPort`. */
   databaseUrl?: string;
+  /** Connections of the query pool; the listener and the leader lock have their own. */
+  databasePoolSize!: number;
   embeddedPostgresPort!: number;
   http!: { host: string; port: number; corsOrigins: string[] };
   jwt!: JwtVerification;

@@ -25,11 +25,11 @@ const REPOSITORIES = [
 /** The pool, the migrations it is handed (run at start-up) and one repository per table. */
 @Module({})
 export class PersistenceModule {
-  static forRoot(url: string, migrations: MigrationList): DynamicModule {
+  static forRoot(url: string, migrations: MigrationList, poolSize: number): DynamicModule {
     return {
       module: PersistenceModule,
       global: true,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(url, migrations))],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(url, migrations, { poolSize }))],
       providers: [MigrationRunner, ...REPOSITORIES],
       exports: REPOSITORIES,
     };
