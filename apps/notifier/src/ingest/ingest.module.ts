@@ -7,5 +7,6 @@ import { OutboxWakeRepository } from './outbox-wake.repository';
 @Module({
   imports: [LeadershipModule],
   providers: [OutboxIngester, OutboxWakeRepository, OutboxBacklogGauges],
+  exports: [OutboxIngester],
 })
 export class IngestModule {}

@@ -76,10 +76,6 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
     });
   }
 
-  get isLeader(): boolean {
-    return this.leadership.isLeader;
-  }
-
   /** Each batch this instance appends, as soon as it is committed (the hub's fast path). */
   onAppended(listener: (batch: AppendedBatch) => void): void {
     this.appendedListeners.push(listener);
