@@ -498,11 +498,11 @@ describe('watching a table: its row changes notify their owners', () => {
     });
   });
 
-  describe('the README example', () => {
+  describe('the example of docs/producers.md', () => {
     it('works as written', async () => {
       const recording = await stream('demo-user');
 
-      await sql.query(readmeExample());
+      await sql.query(producersDocExample());
 
       expect(await receivedBeforeSentinel(recording, 'demo-user')).toEqual([
         {
@@ -677,11 +677,11 @@ describe('watching a table: its row changes notify their owners', () => {
   });
 });
 
-/** The SQL of the README's "Watch a table" section, exactly as a reader would paste it. */
-function readmeExample(): string {
-  const readme = readFileSync(resolve(__dirname, '../README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Watch a table'));
+/** The SQL of docs/producers.md's "Watch a table" section, exactly as a reader would paste it. */
+function producersDocExample(): string {
+  const page = readFileSync(resolve(__dirname, '../docs/producers.md'), 'utf8');
+  const section = page.slice(page.indexOf('## Watch a table'));
   const example = /```sql\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!example) throw new Error('README has no SQL example under "## Watch a table"');
+  if (!example) throw new Error('docs/producers.md has no SQL example under "## Watch a table"');
   return example;
 }
