@@ -26,7 +26,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, databaseUrl),
         LoggerModule.forRoot({ pinoHttp: requestLogOptions(config.logLevel) }),
-        PersistenceModule.forRoot(databaseUrl),
+        PersistenceModule.forRoot(databaseUrl, { migrateOnStart: config.migrateOnStart }),
         ChangeFeedModule,
         AuthModule,
         MetricsModule,

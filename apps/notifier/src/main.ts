@@ -4,13 +4,24 @@ import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig, NotifierConfig } from '@app/config';
+import { pino } from 'pino';
+import {
+  ConfigError,
+  DatabaseConfig,
+  loadConfig,
+  loadDatabaseConfig,
+  NotifierConfig,
+} from '@app/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '@app/embedded-postgres';
+import { migrateDatabase } from '@app/persistence';
 import { onWorkerStopRequest, receiveInstanceSetup, tellPrimary } from './cluster/cluster-worker';
 import { WorkerPool } from './cluster/worker-pool';
 import { demoBanner } from './demo-banner';
 import { Readiness } from './health/readiness';
 import { createNotifierApp, listenOn } from './notifier-app';
+
+/** `main.js` serves; `main.js migrate` applies the migrations and exits. */
+const command = cluster.isWorker ? undefined : process.argv[2];
 
 async function main(): Promise<void> {
   if (cluster.isWorker) {
@@ -22,7 +33,12 @@ async function main(): Promise<void> {
     });
     return;
   }
-  const config = readConfig();
+  if (command === 'migrate') return migrate();
+  if (command !== undefined) {
+    process.stderr.write(`Unknown command ${command}: the one command is migrate; none serves\n`);
+    process.exit(1);
+  }
+  const config = readConfig(loadConfig);
   const database = await openDatabase(config);
   const printBanner = () => {
     if (!config.production) process.stdout.write(bannerOf(config, database));
@@ -36,6 +52,22 @@ async function main(): Promise<void> {
     onListening: printBanner,
     release: () => database.stop(),
   });
+}
+
+/** For a Job, an init container or `npm run migrate`: the migrations, then exit; nothing served. */
+async function migrate(): Promise<void> {
+  const config = readConfig(loadDatabaseConfig);
+  const log = pino({ level: config.logLevel, base: { pid: process.pid, role: 'migrate' } });
+  const database = await openDatabase(config);
+  try {
+    const applied = await migrateDatabase(database.url);
+    for (const name of applied) log.info(`Applied migration ${name}`);
+    log.info(`The database has every migration (${applied.length} applied now)`);
+  } finally {
+    // A server that a running `npm start` holds (adopted here) goes on running.
+    if (database.started) await database.stop();
+  }
+  process.exit(0);
 }
 
 /** How an instance is started and stopped: alone (by signals) or as a cluster worker. */
@@ -129,9 +161,9 @@ function takeOverSignals(shutdown: (signal: NodeJS.Signals) => void): void {
   }
 }
 
-function readConfig(): NotifierConfig {
+function readConfig<T>(load: () => T): T {
   try {
-    return loadConfig();
+    return load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -139,7 +171,7 @@ function readConfig(): NotifierConfig {
   }
 }
 
-async function openDatabase(config: NotifierConfig): Promise<EmbeddedDatabase> {
+async function openDatabase(config: DatabaseConfig): Promise<EmbeddedDatabase> {
   if (config.databaseUrl) {
     return { url: config.databaseUrl, started: false, stop: () => Promise.resolve() };
   }
@@ -151,6 +183,7 @@ async function openDatabase(config: NotifierConfig): Promise<EmbeddedDatabase> {
 }
 
 main().catch((error: Error) => {
-  process.stderr.write(`Notifier failed to start: ${error.stack ?? error.message}\n`);
+  const task = command === 'migrate' ? 'migrate' : 'start';
+  process.stderr.write(`Notifier failed to ${task}: ${error.stack ?? error.message}\n`);
   process.exit(1);
 });

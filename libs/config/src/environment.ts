@@ -138,6 +138,11 @@ export class Environment {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
 
+  /** `false` for those who migrate with `migrate` (a Job): start-up then only checks. */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'MIGRATE_ON_START must be true or false' })
+  MIGRATE_ON_START?: 'true' | 'false';
+
   /** Unset means `wal`, with a fallback to `notify` where the database cannot do `wal`. */
   @IsOptional()
   @IsIn(OUTBOX_WAKE_MODES, {

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source-options';
 import { MigrationRunner } from './migration-runner';
 import { ClosedStreamRepository } from './repositories/closed-stream.repository';
@@ -22,15 +23,20 @@ const REPOSITORIES = [
   PushDeliveryRepository,
 ];
 
-/** The pool, the migrations (run at start-up) and one repository per table. */
+/** The pool, the migrations (run or checked at start-up) and one repository per table. */
 @Module({})
 export class PersistenceModule {
-  static forRoot(url: string): DynamicModule {
+  static forRoot(url: string, { migrateOnStart }: { migrateOnStart: boolean }): DynamicModule {
+    const migrations = {
+      provide: MigrationRunner,
+      useFactory: (db: DataSource) => new MigrationRunner(db, url, migrateOnStart),
+      inject: [DataSource],
+    };
     return {
       module: PersistenceModule,
       global: true,
       imports: [TypeOrmModule.forRoot(dataSourceOptions(url))],
-      providers: [MigrationRunner, ...REPOSITORIES],
+      providers: [migrations, ...REPOSITORIES],
       exports: REPOSITORIES,
     };
   }
