@@ -121,7 +121,7 @@ describe('watching a table: its row changes notify their owners', () => {
       const [before, after] = [uniqueUser('before'), uniqueUser('after')];
       await sql.query(`INSERT INTO ${table} (customer_id) VALUES ($1)`, [before]);
       await watch(table, 'customer_id');
-      const afterStream = await stream(after);
+      const [beforeStream, afterStream] = [await stream(before), await stream(after)];
 
       await sql.query(`UPDATE ${table} SET customer_id = $1`, [after]);
 
@@ -130,6 +130,23 @@ describe('watching a table: its row changes notify their owners', () => {
           payload: expect.objectContaining({ changed: ['customer_id'] }) as unknown,
         }),
       ]);
+      // As docs/producers.md says: one user per change, the row's owner now.
+      expect(await receivedBeforeSentinel(beforeStream, before)).toEqual([]);
+    });
+  });
+
+  describe('TRUNCATE', () => {
+    it('notifies nobody, as docs/producers.md says: Postgres fires no row trigger for it', async () => {
+      const table = await createOrders();
+      const owner = uniqueUser('owner');
+      await sql.query(`INSERT INTO ${table} (customer_id) VALUES ($1), ($1)`, [owner]);
+      await watch(table, 'customer_id');
+      const ownerStream = await stream(owner);
+
+      await sql.query(`TRUNCATE ${table}`);
+
+      expect((await sql.query(`SELECT FROM ${table}`)).rowCount).toBe(0);
+      expect(await receivedBeforeSentinel(ownerStream, owner)).toEqual([]);
     });
   });
 

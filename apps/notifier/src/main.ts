@@ -14,6 +14,7 @@ import {
 } from '@app/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '@app/embedded-postgres';
 import { migrateDatabase } from '@app/persistence';
+import { MIGRATIONS } from '../../../migrations';
 import { onWorkerStopRequest, receiveInstanceSetup, tellPrimary } from './cluster/cluster-worker';
 import { WorkerPool } from './cluster/worker-pool';
 import { demoBanner } from './demo-banner';
@@ -60,7 +61,7 @@ async function migrate(): Promise<void> {
   const log = pino({ level: config.logLevel, base: { pid: process.pid, role: 'migrate' } });
   const database = await openDatabase(config);
   try {
-    const applied = await migrateDatabase(database.url);
+    const applied = await migrateDatabase(database.url, MIGRATIONS);
     for (const name of applied) log.info(`Applied migration ${name}`);
     log.info(`The database has every migration (${applied.length} applied now)`);
   } finally {

@@ -2,7 +2,7 @@ import { Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource, MigrationExecutor } from 'typeorm';
 // By a relative path: this lib loads where no path alias resolves (see postgres-objects.ts).
 import { CONNECTION_SETTINGS } from '../../config/src/connection-settings';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions, MigrationList } from './data-source-options';
 import { lockKeys } from './postgres-objects';
 
 /** Instances and `migrate` runs starting together take turns, so each migration runs once. */
@@ -14,9 +14,9 @@ const MIGRATION_LOCK = lockKeys('migrations');
  * The session is not the pool's: a migration on a large table may take minutes, and so may
  * the wait, which the pool's statement timeout would cut short. Returns what it applied.
  */
-export async function migrateDatabase(url: string): Promise<string[]> {
+export async function migrateDatabase(url: string, migrations: MigrationList): Promise<string[]> {
   const db = new DataSource({
-    ...dataSourceOptions(url, 'notifier-migrate'),
+    ...dataSourceOptions(url, migrations, 'notifier-migrate'),
     extra: { max: 2, ...CONNECTION_SETTINGS },
   });
   await db.initialize();
@@ -50,13 +50,14 @@ export class MigrationRunner implements OnModuleInit {
   constructor(
     private readonly db: DataSource,
     private readonly url: string,
+    private readonly migrations: MigrationList,
     private readonly migrateOnStart: boolean,
   ) {}
 
   async onModuleInit(): Promise<void> {
     if (!this.migrateOnStart) return this.expectNonePending();
-    for (const name of await migrateDatabase(this.url))
-      this.logger.log(`Applied migration ${name}`);
+    const applied = await migrateDatabase(this.url, this.migrations);
+    for (const name of applied) this.logger.log(`Applied migration ${name}`);
   }
 
   private async expectNonePending(): Promise<void> {

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions, MigrationList } from './data-source-options';
 import { MigrationRunner } from './migration-runner';
 import { ClosedStreamRepository } from './repositories/closed-stream.repository';
 import { NotificationRepository } from './repositories/notification.repository';
@@ -23,20 +23,24 @@ const REPOSITORIES = [
   PushDeliveryRepository,
 ];
 
-/** The pool, the migrations (run or checked at start-up) and one repository per table. */
+/** The pool, the migrations it is handed (run or checked at start-up), one repository per table. */
 @Module({})
 export class PersistenceModule {
-  static forRoot(url: string, { migrateOnStart }: { migrateOnStart: boolean }): DynamicModule {
-    const migrations = {
+  static forRoot(
+    url: string,
+    migrations: MigrationList,
+    { migrateOnStart }: { migrateOnStart: boolean },
+  ): DynamicModule {
+    const runner = {
       provide: MigrationRunner,
-      useFactory: (db: DataSource) => new MigrationRunner(db, url, migrateOnStart),
+      useFactory: (db: DataSource) => new MigrationRunner(db, url, migrations, migrateOnStart),
       inject: [DataSource],
     };
     return {
       module: PersistenceModule,
       global: true,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(url))],
-      providers: [migrations, ...REPOSITORIES],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(url, migrations))],
+      providers: [runner, ...REPOSITORIES],
       exports: REPOSITORIES,
     };
   }
