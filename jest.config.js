@@ -1,5 +1,5 @@
 /**
- * Five tiers (README, "Tests"); `npm test` runs them all, `--selectProjects unit` the fast loop.
+ * Six tiers (README, "Tests"); `npm test` runs them all, `--selectProjects unit` the fast loop.
  * Only the tiers that talk to PostgreSQL name the global set-up: Jest runs a project's
  * globalSetup only when a test of that project runs, and runs one module once however many
  * projects name it.
@@ -51,5 +51,12 @@ module.exports = {
       globals: { tierTimeoutMs: 60_000 },
     },
     { ...withPostgres, displayName: 'edge', testMatch: ['<rootDir>/test/edge/*.e2e-spec.ts'] },
+    {
+      ...withPostgres,
+      displayName: 'image',
+      testMatch: ['<rootDir>/test/image/*.e2e-spec.ts'],
+      // Installs the production dependencies and builds the service first: minutes, not seconds.
+      globals: { tierTimeoutMs: 120_000 },
+    },
   ],
 };

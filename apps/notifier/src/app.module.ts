@@ -27,7 +27,10 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, databaseUrl),
         LoggerModule.forRoot({ pinoHttp: requestLogOptions(config.logLevel) }),
-        PersistenceModule.forRoot(databaseUrl, MIGRATIONS, config.databasePoolSize),
+        PersistenceModule.forRoot(databaseUrl, MIGRATIONS, {
+          migrateOnStart: config.migrateOnStart,
+          poolSize: config.databasePoolSize,
+        }),
         ChangeFeedModule,
         AuthModule,
         MetricsModule,

@@ -1,5 +1,5 @@
 import { createECDH, generateKeyPairSync } from 'node:crypto';
-import { ConfigError, loadConfig } from './load-config';
+import { ConfigError, loadConfig, loadDatabaseConfig } from './load-config';
 
 const SECRETS = { JWT_SECRET: 'x'.repeat(32), ADMIN_TOKEN: 'y'.repeat(16) };
 
@@ -34,6 +34,22 @@ describe('loadConfig', () => {
     }
   });
 
+  it('migrates at start-up unless MIGRATE_ON_START is false', () => {
+    expect(loadConfig(SECRETS).migrateOnStart).toBe(true);
+    expect(loadConfig({ ...SECRETS, MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
+    expect(loadConfig({ ...SECRETS, MIGRATE_ON_START: 'false' }).migrateOnStart).toBe(false);
+  });
+
+  it('reads what `migrate` needs by the same rules, without requiring secrets', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/notifier' };
+    expect(loadDatabaseConfig(production)).toEqual({
+      databaseUrl: 'postgres://db/notifier',
+      embeddedPostgresPort: 54329,
+      logLevel: 'info',
+    });
+    expect(() => loadDatabaseConfig({ DATABASE_URL: 'mysql://db' })).toThrow(/DATABASE_URL/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ ...SECRETS, PORT: '', DATABASE_URL: ' ' }).http.port).toBe(3000);
   });
@@ -62,6 +78,8 @@ describe('loadConfig', () => {
     ['PUSH_DELAY_MS', '3600001'],
     ['PUSH_ENDPOINT_HOSTS', 'https://fcm.googleapis.com'],
     ['VAPID_SUBJECT', 'me@example.com'],
+    ['MIGRATE_ON_START', 'no'],
+    ['MIGRATE_ON_START', '0'],
   ])('fails fast naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ ...SECRETS, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...SECRETS, [name]: value })).toThrow(name);

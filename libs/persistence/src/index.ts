@@ -1,5 +1,6 @@
 export { InvalidValueError, UnknownTableError } from './database-errors';
 export { dataSourceOptions } from './data-source-options';
+export { migrateDatabase } from './migration-runner';
 export { PersistenceModule } from './persistence.module';
 export { ClosedStreamRepository } from './repositories/closed-stream.repository';
 export { NotificationRepository } from './repositories/notification.repository';
