@@ -4,7 +4,6 @@ import { whileNoOtherBuild } from '../../support/build-lock';
 import { freePort } from '../../support/free-port';
 import type { RunningNotifier } from '../../support/notifier-harness';
 import { TEST_ADMIN_TOKEN } from '../../support/tokens';
-import { waitForAsync } from '../../support/wait-for';
 
 const ROOT = resolve(__dirname, '../../..');
 
