@@ -5,8 +5,9 @@ import { type ClientSnapshot, storeOf } from './client-snapshot.js';
 export interface NotificationsView extends ClientSnapshot {
   /** Why the inbox could not be loaded (a NotifierApiError, or the network's error). */
   error?: unknown;
-  markRead(id: string): Promise<void>;
-  markAllRead(): Promise<void>;
+  /** Marks one read, here and in every tab and device of the user. */
+  markRead: (id: string) => Promise<void>;
+  markAllRead: () => Promise<void>;
 }
 
 /**
