@@ -5,7 +5,7 @@
  * projects name it.
  */
 const shared = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/support/warnings-environment.ts',
   rootDir: '.',
   // tsconfig.json, emitting CommonJS for Jest: under `nodenext` the files of libs/client, a
   // package of ES modules ("type": "module"), would come out as ES modules that Jest cannot load.
@@ -39,7 +39,7 @@ module.exports = {
     {
       ...shared,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'],
+      testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts', '<rootDir>/test/*.spec.ts'],
     },
     { ...withPostgres, displayName: 'e2e', testMatch: ['<rootDir>/test/*.e2e-spec.ts'] },
     {

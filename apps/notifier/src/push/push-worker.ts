@@ -13,7 +13,7 @@ import {
 } from '@app/persistence';
 import { IngestLeadership } from '../ingest/ingest-leadership';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
-import { checkEndpoint } from './push-endpoint-policy';
+import { PushEndpoint } from './push-endpoint-policy';
 import { pushBody } from './push-message';
 import { PushOutcome, PushSender } from './push-sender';
 
@@ -137,14 +137,16 @@ export class PushWorker implements OnApplicationBootstrap, BeforeApplicationShut
     if (body === undefined) {
       return Promise.resolve({ kind: 'failed', reason: 'the notification was deleted' });
     }
-    // The allowed hosts may have narrowed since the browser subscribed.
-    if (checkEndpoint(claim.endpoint, this.config.push.endpointHosts) !== 'allowed') {
-      return Promise.resolve({ kind: 'failed', reason: 'endpoint host no longer allowed' });
+    // Checked again at every send: the allowed hosts may have narrowed since the browser
+    // subscribed, and rows stored by an earlier version may not pass today's policy.
+    const endpoint = PushEndpoint.check(claim.endpoint, this.config.push.endpointHosts);
+    if (!(endpoint instanceof PushEndpoint)) {
+      return Promise.resolve({ kind: 'failed', reason: `endpoint refused: ${endpoint}` });
     }
     return this.sender.send(
       vapid,
       {
-        endpoint: claim.endpoint,
+        endpoint,
         p256dh: claim.p256dh,
         auth: claim.auth,
         topic: claim.notificationId,
