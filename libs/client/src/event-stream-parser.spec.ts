@@ -1,6 +1,7 @@
 import {
+  aheadOfLogFrame,
+  historyTruncatedFrame,
   readFrame,
-  resetFrame,
   toLogEvent,
 } from '../../../apps/notifier/src/stream/notification-frame.js';
 import { encodeComment, encodeEvent, encodeRetry } from '../../sse/src/index.js';
@@ -141,7 +142,8 @@ describe('EventStreamParser on the bytes the service writes', () => {
     toLogEvent(row).frame.toString(),
     encodeComment('ping'),
     readFrame({ ids: ['9007199254740993'] }).toString(),
-    resetFrame(12n).toString(),
+    historyTruncatedFrame(12n).toString(),
+    aheadOfLogFrame(9007199254740993n).toString(),
     readFrame({ upTo: '9007199254740993' }).toString(),
   ].join('');
 
@@ -151,6 +153,7 @@ describe('EventStreamParser on the bytes the service writes', () => {
     expect(messages.map(({ type, lastEventId: id }) => [type, id])).toEqual([
       ['message', '9007199254740993'],
       ['read', '9007199254740993'],
+      ['reset', '9007199254740993'],
       ['reset', '9007199254740993'],
       ['read', '9007199254740993'],
     ]);
@@ -165,6 +168,7 @@ describe('EventStreamParser on the bytes the service writes', () => {
     expect(messages.slice(1).map(({ data }) => JSON.parse(data) as unknown)).toEqual([
       { ids: ['9007199254740993'] },
       { reason: 'history-truncated', oldestId: '12' },
+      { reason: 'ahead-of-log', newestId: '9007199254740993' },
       { upTo: '9007199254740993' },
     ]);
     expect(lastEventId).toBe('9007199254740993');

@@ -18,11 +18,14 @@ export type InboxPage = Omit<Schemas['InboxPageDto'], 'items'> & { items: Notifi
 /** `event: read`: these ids, or everything up to `upTo` (read-all), were marked read. */
 export type ReadChange = { ids: string[] } | { upTo: string };
 
-/** `event: reset`: the resume point was older than what retention kept. */
-export interface ResetNotice {
-  reason: string;
-  oldestId: string;
-}
+/**
+ * `event: reset`: what the client holds no longer lines up with the log; reload the inbox.
+ * `history-truncated`: retention deleted notifications of this user after the resume point.
+ * `ahead-of-log`: the resume point is past the log's newest id (a restored database); the
+ * stream goes on from `newestId`, with ids lower than those the client held.
+ */
+export type ResetNotice =
+  { reason: 'history-truncated'; oldestId: string } | { reason: 'ahead-of-log'; newestId: string };
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed-for-good';
 

@@ -272,10 +272,19 @@ export class NotifierClient {
         this.reads.emit(message.change);
         return this.unreadCounts.emit(this.counter.count);
       case 'reset':
-        return this.resets.emit(message.notice);
+        return this.reset(message.notice);
       case 'status':
         return this.setStatus(message.status, message.reason);
     }
+  }
+
+  /**
+   * After `ahead-of-log` the ids that follow are lower than those shown: the stream's new
+   * starting point, from the server, replaces the last one shown, or all would be dropped.
+   */
+  private reset(notice: ResetNotice): void {
+    if (notice.reason === 'ahead-of-log') this.lastDelivered = notice.newestId;
+    this.resets.emit(notice);
   }
 
   /** Ids arrive in order from the stream and from the leader: anything not newer was shown. */

@@ -417,12 +417,13 @@ export interface components {
              */
             type: string;
             /**
-             * @description Any JSON, at most 64 KiB
+             * @description Any JSON, at most 65536 bytes; stored as written, numbers exact
+             * @default {}
              * @example {
              *       "orderId": 1234
              *     }
              */
-            payload?: Record<string, unknown>;
+            payload: Record<string, unknown>;
         };
         AcceptedDto: {
             /**
