@@ -14,6 +14,7 @@ import { LeaveRoomForDeliveryReceipts1764500000000 } from './1764500000000-Leave
 import { PublishOnlyOutboxIds1764600000000 } from './1764600000000-PublishOnlyOutboxIds';
 import { DrainOutboxThroughItsIndex1764610000000 } from './1764610000000-DrainOutboxThroughItsIndex';
 import { RecordRetentionPerUser1764720000000 } from './1764720000000-RecordRetentionPerUser';
+import { DrainHandsItsRowsToTheLeader1764730000000 } from './1764730000000-DrainHandsItsRowsToTheLeader';
 
 /**
  * Every migration, oldest first. Listed explicitly (not by glob) so that ts-node, Jest and the
@@ -36,4 +37,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   PublishOnlyOutboxIds1764600000000,
   DrainOutboxThroughItsIndex1764610000000,
   RecordRetentionPerUser1764720000000,
+  DrainHandsItsRowsToTheLeader1764730000000,
 ];

@@ -7,20 +7,6 @@
 --
 
 --
--- Name: notifier_announce_append(); Type: FUNCTION; Schema: public; Owner: -
---
-
-CREATE FUNCTION public.notifier_announce_append() RETURNS trigger
-    LANGUAGE plpgsql
-    SET search_path TO 'public', 'pg_catalog', 'pg_temp'
-    AS $$
-      BEGIN
-        PERFORM pg_notify('notifications_appended', '');
-        RETURN NULL;
-      END $$;
-
-
---
 -- Name: notifier_announce_closed_streams(); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -35,34 +21,63 @@ CREATE FUNCTION public.notifier_announce_closed_streams() RETURNS trigger
 
 
 --
--- Name: notifier_drain_outbox(integer, boolean); Type: FUNCTION; Schema: public; Owner: -
+-- Name: notifier_drain_outbox(integer, integer); Type: FUNCTION; Schema: public; Owner: -
 --
 
-CREATE FUNCTION public.notifier_drain_outbox(batch integer, traced boolean DEFAULT false) RETURNS TABLE(moved integer, last_id bigint, lag_seconds double precision[], ids text[], traceparents text[])
+CREATE FUNCTION public.notifier_drain_outbox(batch integer, max_bytes integer DEFAULT 2147483647) RETURNS TABLE(previous_id bigint, newest bigint, taken integer, more boolean, id bigint, user_id text, type text, payload jsonb, created_at timestamp with time zone, traceparent text)
     LANGUAGE plpgsql
     SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
+      #variable_conflict use_column
+      DECLARE
+        previous bigint;
+        newest_id bigint;
+        moved integer;
+        looked_at integer;
+        ids bigint[];
+        users text[];
+        types text[];
+        payloads jsonb[];
+        created timestamptz[];
+        traceparents text[];
       BEGIN
-        -- One drain at a time, so that log ids follow commit order.
+        -- One drain at a time (advisory lock "notf", 2), so that log ids follow commit order.
         PERFORM pg_advisory_xact_lock(1852798054, 2);
-        RETURN QUERY
-        WITH taken AS (
+        SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
+          INTO previous FROM notifications_id_seq;
+        WITH sized AS (
+          SELECT id, sum(pg_column_size(payload)) OVER (ORDER BY id) AS bytes_through,
+            pg_column_size(payload) AS bytes
+          FROM (SELECT id, payload FROM notification_outbox ORDER BY id LIMIT batch) AS oldest
+        ), taken AS (
           DELETE FROM notification_outbox
-          WHERE id = ANY (ARRAY(SELECT id FROM notification_outbox ORDER BY id LIMIT batch))
+          WHERE id = ANY (ARRAY(SELECT id FROM sized WHERE bytes_through - bytes < max_bytes))
           RETURNING id, user_id, type, payload, created_at, traceparent
         ), appended AS (
           INSERT INTO notifications (id, user_id, type, payload, payload_bytes, created_at, traceparent)
           SELECT nextval('notifications_id_seq'), user_id, type, payload,
             octet_length(payload::text), created_at, traceparent
           FROM (SELECT * FROM taken ORDER BY id) AS in_producer_order
-          RETURNING id, created_at, traceparent
+          RETURNING id, user_id, type, payload, created_at, traceparent
         )
-        SELECT count(*)::integer, max(appended.id),
-          coalesce(array_agg(extract(epoch FROM clock_timestamp() - appended.created_at)::float8), '{}'),
-          coalesce(array_agg(appended.id::text ORDER BY appended.id) FILTER (WHERE traced), '{}'),
-          coalesce(array_agg(DISTINCT appended.traceparent)
-            FILTER (WHERE traced AND appended.traceparent IS NOT NULL), '{}')
-        FROM appended;
+        SELECT (SELECT count(*)::integer FROM taken), (SELECT count(*)::integer FROM sized),
+          array_agg(id ORDER BY id),
+          array_agg(user_id ORDER BY id), array_agg(type ORDER BY id),
+          array_agg(payload ORDER BY id), array_agg(created_at ORDER BY id),
+          array_agg(traceparent ORDER BY id)
+          INTO moved, looked_at, ids, users, types, payloads, created, traceparents
+          FROM appended;
+        SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
+          INTO newest_id FROM notifications_id_seq;
+        IF newest_id > previous THEN
+          PERFORM pg_notify('notifications_appended', newest_id::text);
+        END IF;
+        RETURN QUERY
+          SELECT previous, newest_id, moved, looked_at > moved OR looked_at = batch, r.id, r.user_id, r.type, r.payload, r.created_at, r.traceparent
+          FROM (SELECT 1) AS one
+          LEFT JOIN unnest(ids, users, types, payloads, created, traceparents)
+            AS r (id, user_id, type, payload, created_at, traceparent) ON true
+          ORDER BY r.id;
       END $$;
 
 
@@ -760,13 +775,6 @@ CREATE INDEX push_subscriptions_user_id_created_at ON public.push_subscriptions 
 --
 
 CREATE TRIGGER closed_streams_changed AFTER INSERT OR DELETE OR UPDATE ON public.closed_streams FOR EACH STATEMENT EXECUTE FUNCTION public.notifier_announce_closed_streams();
-
-
---
--- Name: notifications notifications_appended; Type: TRIGGER; Schema: public; Owner: -
---
-
-CREATE TRIGGER notifications_appended AFTER INSERT ON public.notifications REFERENCING NEW TABLE AS appended FOR EACH STATEMENT EXECUTE FUNCTION public.notifier_announce_append();
 
 
 --

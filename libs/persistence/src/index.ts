@@ -5,7 +5,7 @@ export { ClosedStreamRepository } from './repositories/closed-stream.repository'
 export { NotificationRepository } from './repositories/notification.repository';
 export type {
   AdminLogRow,
-  AppendResult,
+  AppendedBatch,
   InboxQuery,
   LogQuery,
   LogPage,
@@ -13,6 +13,7 @@ export type {
   MarkReadResult,
   PageLimits,
   ReplayPage,
+  ReplayRequest,
 } from './repositories/notification.repository';
 export { OutboxRepository } from './repositories/outbox.repository';
 export type { OutboxBacklog } from './repositories/outbox.repository';

@@ -49,16 +49,22 @@ export interface ReplayPage extends LogPage {
 
 type SizedRow = LogRow & { bytesThrough: string };
 
+/** A stream's request for the next page of its user's log. */
+export interface ReplayRequest {
+  userId: string;
+  afterId: bigint;
+}
+
 /**
- * The next rows after $1 (at most $2), cut after the row whose payload bytes, with those before
- * it, reach $3: one pass over the index, with sizes from the stored `payload_bytes`, and only
- * the rows kept are formatted (the outer select), so no row is serialized just to be measured.
+ * The next rows after `after` (at most $2), cut after the row whose payload bytes, with those
+ * before it, reach $3: one pass over the index, with sizes from the stored `payload_bytes`, and
+ * only the rows kept are formatted (the outer select), so no row is serialized just to be measured.
  */
-const sizedPage = (filter: string) => `
+const sizedPage = (after: string, filter = '') => `
   SELECT ${LOG_ROW}, bytes_through AS "bytesThrough"
   FROM (
     SELECT *, sum(payload_bytes) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) AS bytes_through
-    FROM (SELECT * FROM notifications WHERE id > $1 ${filter} ORDER BY id LIMIT $2) AS next
+    FROM (SELECT * FROM notifications WHERE id > ${after} ${filter} ORDER BY id LIMIT $2) AS next
   ) AS notifications
   WHERE bytes_through - payload_bytes < $3
   ORDER BY notifications.id`;
@@ -77,16 +83,29 @@ function toLogRow(row: LogRow): LogRow {
   return { id, userId, type, payload, createdAt, readAt, deliveredAt, traceparent };
 }
 
-export interface AppendResult {
-  count: number;
-  lastId: string | null;
+/**
+ * What one drain appended. Every id after `previousId` up to `newest` is among `rows` or was
+ * never committed, so a reader whose cursor is `previousId` may move to `newest` unread.
+ */
+export interface AppendedBatch {
+  previousId: bigint;
+  newest: bigint;
+  /** Outbox rows taken, whether appended or dropped. */
+  taken: number;
+  /** The batch was full or cut by its bytes: more rows may wait. */
+  more: boolean;
+  rows: LogRow[];
   /** For each appended row, seconds from its producer's INSERT to the append. */
   lagSeconds: number[];
-  /** The appended ids, in order: only when asked for (`traced`), else empty. */
-  ids: string[];
-  /** The distinct producer trace contexts among them: only when asked for, else empty. */
-  traceparents: string[];
 }
+
+type DrainRow = Omit<LogRow, 'readAt' | 'deliveredAt'> & {
+  previousId: string;
+  newest: string;
+  taken: number;
+  more: boolean;
+  lagSeconds: number | null;
+};
 
 export interface InboxQuery {
   before?: bigint;
@@ -114,13 +133,16 @@ const LOG_ROW = `notifications.id::text AS id, user_id AS "userId", type, payloa
 
 const ADMIN_LOG_ROW = `${LOG_ROW}, ${iso('stored_at')} AS "storedAt"`;
 
-const DRAIN = new PreparedStatement<AppendResult>(
+const DRAIN = new PreparedStatement<DrainRow>(
   'notifier_drain_outbox',
-  `SELECT moved AS count, last_id::text AS "lastId", lag_seconds AS "lagSeconds", ids, traceparents
+  `SELECT previous_id::text AS "previousId", newest::text AS newest, taken, more,
+     id::text AS id, user_id AS "userId", type, payload::text AS payload,
+     ${iso('created_at')} AS "createdAt", traceparent,
+     extract(epoch FROM clock_timestamp() - created_at)::float8 AS "lagSeconds"
    FROM notifier_drain_outbox($1, $2)`,
 );
 
-const LIVE_PAGE = new PreparedStatement<SizedRow>('notifier_live_page', sizedPage(''));
+const LIVE_PAGE = new PreparedStatement<SizedRow>('notifier_live_page', sizedPage('$1'));
 
 /**
  * Read in the same statement as the page, so in one snapshot: the highest id of this user's
@@ -129,21 +151,23 @@ const LIVE_PAGE = new PreparedStatement<SizedRow>('notifier_live_page', sizedPag
  * retention deleted when it deleted everything). A client holds no id that was not in the log
  * when it got it, so a resume point above the newest id is from another database's history.
  */
-const REPLAY_PAGE = new PreparedStatement<SizedRow & { deletedUpTo: string; newestId: string }>(
-  'notifier_replay_page',
-  `SELECT head."deletedUpTo", head."newestId", sent.*
+const REPLAY_PAGES = new PreparedStatement<
+  SizedRow & { wanted: string; deletedUpTo: string; newestId: string }
+>(
+  'notifier_replay_pages',
+  `SELECT wanted.ord::text AS wanted, coalesce(watermark.deleted_up_to, 0)::text AS "deletedUpTo",
+     head."newestId", sent.*
    FROM (
-     SELECT
-       coalesce((SELECT deleted_up_to FROM retention_user_watermarks WHERE user_id = $4), 0)::text
-         AS "deletedUpTo",
-       greatest(
-         (SELECT max(id) FROM notifications),
-         (SELECT max(deleted_up_to) FROM retention_watermark),
-         0
-       )::text AS "newestId"
+     SELECT greatest(
+       (SELECT max(id) FROM notifications),
+       (SELECT max(deleted_up_to) FROM retention_watermark),
+       0
+     )::text AS "newestId"
    ) AS head
-   LEFT JOIN LATERAL (${sizedPage('AND user_id = $4')}) AS sent ON true
-   ORDER BY sent.id::bigint`,
+   CROSS JOIN unnest($1::text[], $4::bigint[]) WITH ORDINALITY AS wanted (user_id, after_id, ord)
+   LEFT JOIN retention_user_watermarks AS watermark ON watermark.user_id = wanted.user_id
+   LEFT JOIN LATERAL (${sizedPage('wanted.after_id', 'AND user_id = wanted.user_id')}) AS sent ON true
+   ORDER BY wanted.ord, sent.id::bigint`,
 );
 
 /**
@@ -164,12 +188,30 @@ export class NotificationRepository {
 
   /**
    * Moves the oldest outbox rows into the log, in one transaction under a transaction-level
-   * advisory lock (see the `notifier_drain_outbox` migrations), so ids follow commit order.
-   * `traced` also returns the ids and the producers' trace contexts, for the ingest span.
+   * advisory lock (see the `notifier_drain_outbox` migrations), so ids follow commit order,
+   * and returns the rows appended: at most `limits.rows`, cut after the payload that reaches
+   * `limits.bytes`.
    */
-  async appendFromOutbox(limit: number, traced = false): Promise<AppendResult> {
-    const [result] = await DRAIN.rows(this.db, [limit, traced]);
-    return result;
+  async appendFromOutbox(limits: PageLimits): Promise<AppendedBatch> {
+    const result = await DRAIN.rows(this.db, [limits.rows, limits.bytes]);
+    const appended = result.filter((row) => row.id !== null);
+    return {
+      previousId: BigInt(result[0].previousId),
+      newest: BigInt(result[0].newest),
+      taken: result[0].taken,
+      more: result[0].more,
+      rows: appended.map(({ id, userId, type, payload, createdAt, traceparent }) => ({
+        id,
+        userId,
+        type,
+        payload,
+        createdAt,
+        traceparent,
+        readAt: null,
+        deliveredAt: null,
+      })),
+      lagSeconds: appended.map((row) => row.lagSeconds!),
+    };
   }
 
   /** The next rows of the whole log, for the live path: one query per batch per instance. */
@@ -178,21 +220,29 @@ export class NotificationRepository {
     return { rows: rows.map(toLogRow), complete: isComplete(rows, limits) };
   }
 
-  /** One page of a user's rows after a resume point, with the retention watermark: one round trip. */
-  async replayPage(userId: string, afterId: bigint, limits: PageLimits): Promise<ReplayPage> {
-    const rows = await REPLAY_PAGE.rows(this.db, [
-      afterId.toString(),
+  /**
+   * For each request, one page of its user's rows after its resume point, with that user's
+   * retention watermark and the log's newest id: one statement for every stream resuming at
+   * once (a reconnect storm), in the order asked.
+   */
+  async replayPages(wanted: readonly ReplayRequest[], limits: PageLimits): Promise<ReplayPage[]> {
+    const rows = await REPLAY_PAGES.rows(this.db, [
+      wanted.map((request) => request.userId),
       limits.rows,
       limits.bytes,
-      userId,
+      wanted.map((request) => request.afterId.toString()),
     ]);
-    const page = rows.filter((row) => row.id !== null);
-    return {
-      deletedUpTo: BigInt(rows[0].deletedUpTo),
-      newestId: BigInt(rows[0].newestId),
-      rows: page.map(toLogRow),
-      complete: isComplete(page, limits),
-    };
+    const byRequest = wanted.map(() => [] as typeof rows);
+    for (const row of rows) byRequest[Number(row.wanted) - 1].push(row);
+    return byRequest.map((answer) => {
+      const page = answer.filter((row) => row.id !== null);
+      return {
+        deletedUpTo: BigInt(answer[0].deletedUpTo),
+        newestId: BigInt(answer[0].newestId),
+        rows: page.map(toLogRow),
+        complete: isComplete(page, limits),
+      };
+    });
   }
 
   /**
