@@ -7,9 +7,15 @@
 const shared = {
   testEnvironment: '<rootDir>/test/support/warnings-environment.ts',
   rootDir: '.',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // tsconfig.json, emitting CommonJS for Jest: under `nodenext` the files of libs/client, a
+  // package of ES modules ("type": "module"), would come out as ES modules that Jest cannot load.
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node10' } }],
+  },
   moduleNameMapper: {
     '^@app/(.*)$': '<rootDir>/libs/$1/src',
+    '^@notifier/client$': '<rootDir>/libs/client/src',
+    '^@notifier/client/react$': '<rootDir>/libs/client/src/react',
     // libs/client is written as ES modules for browsers, whose relative imports end in `.js`.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
