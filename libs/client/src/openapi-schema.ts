@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics of this instance */
+        /** Prometheus metrics of this instance (of all its workers with NOTIFIER_WORKERS > 1) */
         get: operations["MetricsController_scrape"];
         put?: never;
         post?: never;
