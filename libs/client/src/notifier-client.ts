@@ -8,13 +8,13 @@ import type {
   Notification,
   ReadChange,
   ResetNotice,
+  TabMessage,
 } from './notification.js';
 import { NotificationStream } from './notification-stream.js';
 import { PushRegistration } from './push-registration.js';
 import { type ChannelLike, memoryStorage, platform, type StorageLike } from './runtime.js';
 import { NotifierApiError, ServiceApi } from './service-api.js';
 import { electTabLeader, type TabLeader } from './tab-leader.js';
-import type { TabMessage } from './tab-message.js';
 import { UnreadCounter } from './unread-counter.js';
 
 /** The most unread notifications the API lists at once: more are only counted. */
