@@ -1,9 +1,30 @@
 import { Agent, request } from 'node:http';
 import { Client } from 'pg';
-import { Histogram, nowUs } from './histogram';
-import type { ProduceJob, ProducerCommand, ProducerResult, ProducerTarget } from './protocol';
-import { stampPayload } from './protocol';
-import { serveCommands } from './worker-ipc';
+import { nowUs, Phase, serve } from './protocol';
+
+/** Where producers send: a table over SQL (one connection per lane), or HTTP POSTs. */
+export type ProducerTarget =
+  { kind: 'sql'; url: string; table: string } | { kind: 'http'; port: number; pathPrefix: string };
+
+export interface ProduceJob {
+  phase: Phase;
+  /** Notifications per second over all producer workers; 0: as fast as the lanes go. */
+  rate: number;
+  /** CLOCK_MONOTONIC µs at which sequence number 0 is due, the same for every worker. */
+  startAtUs: number;
+  worker: number;
+  workers: number;
+  /** Rows per statement at most: 1 is one transaction per notification. */
+  batch: number;
+  /** A lane starts at most one statement per this many ms (0: as soon as it is free). */
+  restMs: number;
+  /** User `i` is named `${userPrefix}${i}` in every system. */
+  userPrefix: string;
+}
+
+/** The payload every producer sends: phase, sequence number, CLOCK_MONOTONIC µs it was due. */
+const stampPayload = (phase: number, seq: number, dueUs: number): string =>
+  `{"p":${phase},"s":${seq},"t":${dueUs}}`;
 
 /** `batched`: one INSERT … SELECT FROM unnest of the rows; else one INSERT … VALUES, one row. */
 type Send = (users: string[], payloads: string[], batched: boolean) => Promise<void>;
@@ -63,13 +84,14 @@ async function connect(target: ProducerTarget, count: number): Promise<void> {
  * free lane (connection) sends it when due; when every lane is busy, it waits for one, and that
  * wait is the system's, so it counts in the latency. Autocommit: one statement, one transaction.
  */
-async function produce(job: ProduceJob): Promise<ProducerResult> {
+async function produce(job: ProduceJob) {
   const { phase, worker, workers, rate } = job;
   const mine = Math.max(0, Math.ceil((phase.total - worker) / workers));
   const seq = (k: number) => k * workers + worker;
   const due = (k: number) => (rate > 0 ? job.startAtUs + (seq(k) / rate) * 1e6 : 0);
   const result = { sent: 0, errors: 0, firstError: undefined as string | undefined };
-  const wait = new Histogram();
+  /** Sent − due, per row: how long rows waited for a free lane (the system holding them). */
+  const waitsUs: number[] = [];
   const free = [...lanes];
   const inFlight = new Set<Promise<void>>();
   let freed = () => {};
@@ -91,7 +113,7 @@ async function produce(job: ProduceJob): Promise<ProducerResult> {
     free.splice(free.indexOf(lane), 1);
     lane.readyAtUs = now + job.restMs * 1000;
     const stamps = ks.map((k) => (rate > 0 ? due(k) : now));
-    for (const stamp of stamps) wait.record(now - stamp);
+    for (const stamp of stamps) waitsUs.push(now - stamp);
     const users = ks.map((k) => `${job.userPrefix}${seq(k) % phase.users}`);
     const payloads = ks.map((k, i) => stampPayload(phase.phase, seq(k), stamps[i]));
     const sending = lane
@@ -112,7 +134,7 @@ async function produce(job: ProduceJob): Promise<ProducerResult> {
   }
   await Promise.all(inFlight);
   const elapsedMs = performance.now() - started;
-  return { ...result, elapsedMs, wait: wait.toSparse(), waitMaxUs: wait.maxUs };
+  return { ...result, elapsedMs, waitsUs };
 }
 
 /** Waits until CLOCK_MONOTONIC reaches `atUs`: a timer for most of it, then a precise block. */
@@ -140,8 +162,7 @@ function post(agent: Agent, port: number, path: string, body: string): Promise<v
   });
 }
 
-serveCommands((command: ProducerCommand) => {
-  if (command.cmd === 'connect') return connect(command.target, command.lanes);
-  if (command.cmd === 'produce') return produce(command.job);
-  return closeLanes();
-});
+const handlers = { connect, produce, close: () => closeLanes() };
+export type ProducerHandlers = typeof handlers;
+
+serve(handlers);

@@ -8,9 +8,6 @@ export interface SseTarget {
   headerLines: string;
 }
 
-/** Receives each event: `id` is the raw `id:` field (empty when absent), `data` its data lines. */
-export type OnEvent = (id: string, data: string) => void;
-
 /** The size line of a chunk, after the CRLF that ends the previous chunk's data. */
 const CHUNK_SIZE = /^(?:\r\n)?([0-9a-fA-F]+)\r\n/;
 
@@ -19,7 +16,7 @@ const CHUNK_SIZE = /^(?:\r\n)?([0-9a-fA-F]+)\r\n/;
  * frame splitter. Node's http client and the `eventsource` package cost several times more
  * CPU per event, and the load generator shares the machine with what it measures.
  */
-export class SseReader {
+export abstract class SseReader {
   private socket?: Socket;
   private head: string | undefined;
   private chunked = false;
@@ -27,10 +24,10 @@ export class SseReader {
   private raw = '';
   private text = '';
 
-  constructor(
-    private readonly target: SseTarget,
-    private readonly onEvent: OnEvent,
-  ) {}
+  constructor(private readonly target: SseTarget) {}
+
+  /** Each event: `id` is the raw `id:` field (empty when absent), `data` its data lines. */
+  protected abstract onEvent(id: string, data: string): void;
 
   /** Resolves once a 200 header arrived; rejects on any other answer or a socket error. */
   open(lastEventId?: string): Promise<void> {

@@ -1,6 +1,6 @@
-import type { BenchReport, LoadFigures, RatioFigures, SystemFigures } from '../figures';
-import { LOADS } from '../options';
-import { PG_KINDS } from '../postgres';
+import type { BenchReport, LoadFigures, RatioFigures, SystemFigures } from './figures';
+import { LOADS } from './options';
+import { PG_KINDS } from './postgres';
 
 type Get<T = SystemFigures> = (t: T) => number | null | undefined;
 type Row<T> = [label: string, system: string, pick: (s: SystemFigures) => T | undefined];
