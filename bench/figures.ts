@@ -62,8 +62,6 @@ export interface RatioFigures {
 }
 
 export interface SystemFigures {
-  /** What ran: versions, and the OUTBOX_WAKE the service chose. */
-  described: string;
   /** The OUTBOX_WAKE the service chose on this server when none was set. */
   mode?: string;
   open?: { streams: number; perS: number; failed: number };
@@ -83,6 +81,8 @@ export interface BenchReport {
   commit: string;
   node: string;
   postgres: string;
+  /** nginx's and Nchan's versions, when Nchan ran. */
+  nchan?: string;
   machine: string;
   loadAverage: { start: number; end: number };
   quick: boolean;

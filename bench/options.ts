@@ -25,11 +25,11 @@ export interface Sizes {
   streams: number;
   users: number;
   loads: Record<LoadName, PacedLoad>;
-  /** How long deliveries may take after the last notification was sent. */
-  drainTimeoutMs: number;
+  /** How long deliveries may take after the last notification was sent, or a storm to resume. */
+  timeoutMs: number;
   /** Seconds of each plain-table run that gives the producers' share. */
   plainSeconds: number;
-  storm: { clients: number; behind: number; timeoutMs: number };
+  storm: { clients: number; behind: number };
   /** pgbench, closed loop: the outbox against a plain table. */
   producers: { clients: number; seconds: number };
   clientWorkers: number;
@@ -45,9 +45,9 @@ const FULL: Sizes = {
     batched: { rate: 2_000, seconds: 20, producer: 'batched' },
     'low-rate': { rate: 100, seconds: 30, producer: 'single' },
   },
-  drainTimeoutMs: 60_000,
+  timeoutMs: 60_000,
   plainSeconds: 15,
-  storm: { clients: 5_000, behind: 20, timeoutMs: 60_000 },
+  storm: { clients: 5_000, behind: 20 },
   producers: { clients: 32, seconds: 5 },
   clientWorkers: 2,
   producerWorkers: 2,
@@ -75,9 +75,9 @@ export function scaledDown(scale: {
     streams,
     users,
     loads: { latency: load('latency'), batched: load('batched'), 'low-rate': load('low-rate') },
-    drainTimeoutMs: 15_000,
+    timeoutMs: 15_000,
     plainSeconds: seconds,
-    storm: { ...FULL.storm, clients: stormClients, timeoutMs: 15_000 },
+    storm: { ...FULL.storm, clients: stormClients },
     producers: { ...FULL.producers, seconds },
   };
 }

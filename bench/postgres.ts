@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Client } from 'pg';
 import { startEmbeddedPostgres } from '../libs/embedded-postgres/src';
-import { childPids, processCpu } from './processes';
+import { childPids, processCpuMs } from './processes';
 
 /**
  * An embedded PostgreSQL of its own for one system and run, at the given wal_level (`replica`
@@ -67,7 +67,8 @@ export interface StatementCost {
   ms: number;
 }
 
-type Statements = Map<string, { calls: number; ms: number }>;
+/** Statements are counted, and their counts reset, in the bench's database alone. */
+const OUR_DB = '(SELECT oid FROM pg_database WHERE datname = current_database())';
 
 /**
  * What a Postgres server spends over a window: the CPU time of each of its processes from
@@ -115,9 +116,8 @@ export class PostgresMeter {
     const seen = new Map<number, { kind: PgKind; first: number; last: number }>();
     const sample = async (inWindow = true) => {
       for (const pid of await childPids(this.postmaster)) {
-        const cpu = await processCpu(pid);
-        if (!cpu || pid === this.ownPid) continue;
-        const ms = cpu.own + cpu.reaped;
+        const ms = await processCpuMs(pid);
+        if (ms === undefined || pid === this.ownPid) continue;
         const known = seen.get(pid);
         if (known) {
           known.last = ms;
@@ -129,8 +129,9 @@ export class PostgresMeter {
       }
     };
     await sample(false);
-    const postmasterStart = (await processCpu(this.postmaster))!;
-    const statementsStart = await this.statements();
+    const postmasterStart = (await processCpuMs(this.postmaster))!;
+    if (this.statementsKept)
+      await this.client.query(`SELECT pg_stat_statements_reset(0, ${OUR_DB}, 0)`);
     // One sample at a time, so that a late one cannot overwrite a newer reading.
     let sampling = Promise.resolve();
     const timer = setInterval(() => void (sampling = sampling.then(() => sample())), 200);
@@ -138,19 +139,18 @@ export class PostgresMeter {
     return async () => {
       clearInterval(timer);
       await (sampling = sampling.then(() => sample()));
-      const postmasterEnd = (await processCpu(this.postmaster))!;
+      const postmasterEnd = (await processCpuMs(this.postmaster))!;
       const cpuMs = Object.fromEntries(PG_KINDS.map((kind) => [kind, 0])) as Record<PgKind, number>;
       const alive = new Set(await childPids(this.postmaster));
       // Children that exited are in the postmaster's reaped time, with what they had spent
       // before the window: that part comes off.
-      let total =
-        postmasterEnd.own + postmasterEnd.reaped - postmasterStart.own - postmasterStart.reaped;
+      let total = postmasterEnd - postmasterStart;
       for (const [pid, { kind, first, last }] of seen) {
         cpuMs[kind] += last - first;
         total += alive.has(pid) ? last - first : -first;
       }
       cpuMs.other += total - PG_KINDS.reduce((sum, kind) => sum + cpuMs[kind], 0);
-      const statements = statementDelta(statementsStart, await this.statements());
+      const statements = this.statementsKept ? await this.statements() : [];
       return {
         cpuMs,
         statements: statements.slice(0, 8),
@@ -159,14 +159,15 @@ export class PostgresMeter {
     };
   }
 
-  private async statements(): Promise<Statements> {
-    if (!this.statementsKept) return new Map();
-    const { rows } = await this.client.query<{ query: string; calls: string; ms: number }>(
-      `SELECT query, sum(calls)::text AS calls, sum(total_exec_time) AS ms FROM pg_stat_statements
-       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-         AND query NOT LIKE '%pg_stat_%' GROUP BY query`,
+  /** What ran in this database since the window's reset, most time first. */
+  private async statements(): Promise<StatementCost[]> {
+    const { rows } = await this.client.query<StatementCost>(
+      `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, sum(calls)::int AS calls,
+              sum(total_exec_time) AS ms
+       FROM pg_stat_statements WHERE dbid = ${OUR_DB} AND query NOT LIKE '%pg_stat_%'
+       GROUP BY 1 ORDER BY ms DESC`,
     );
-    return new Map(rows.map((row) => [row.query, { calls: Number(row.calls), ms: row.ms }]));
+    return rows;
   }
 }
 
@@ -178,15 +179,4 @@ async function kindOf(pid: number): Promise<PgKind> {
   if (/checkpointer|background writer|walwriter/.test(title)) return 'writers';
   if (/\(\d+\)|\[local\]/.test(title)) return 'service';
   return 'other';
-}
-
-function statementDelta(before: Statements, after: Statements): StatementCost[] {
-  return [...after]
-    .map(([query, { calls, ms }]) => ({
-      query: query.replace(/\s+/g, ' '),
-      calls: calls - (before.get(query)?.calls ?? 0),
-      ms: ms - (before.get(query)?.ms ?? 0),
-    }))
-    .filter((statement) => statement.calls > 0)
-    .sort((a, b) => b.ms - a.ms);
 }

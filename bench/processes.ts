@@ -71,15 +71,12 @@ export async function memoryKiB(pid: number): Promise<number> {
 
 const MS_PER_TICK = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
-export interface ProcessCpu {
-  /** Time on a CPU of its live threads, ms (schedstat: nanoseconds, where stat counts ticks). */
-  own: number;
-  /** cutime + cstime: the CPU of its children that exited and were waited for, ms. */
-  reaped: number;
-}
-
-/** CPU time of one process from /proc; undefined once it is gone. */
-export async function processCpu(pid: number): Promise<ProcessCpu | undefined> {
+/**
+ * CPU ms of one process from /proc, undefined once it is gone: time on a CPU of its live
+ * threads (schedstat, in ns, where stat counts ticks), and cutime + cstime, the CPU of its
+ * children that exited and were waited for.
+ */
+export async function processCpuMs(pid: number): Promise<number | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => undefined);
   if (stat === undefined || tasks === undefined) return undefined;
@@ -91,18 +88,16 @@ export async function processCpu(pid: number): Promise<ProcessCpu | undefined> {
   const [cutime, cstime] = stat
     .slice(stat.lastIndexOf(')') + 2)
     .split(' ')
-    .slice(13, 15)
-    .map(Number);
-  return { own: ns / 1e6, reaped: (cutime + cstime) * MS_PER_TICK };
+    .slice(13, 15);
+  return ns / 1e6 + (Number(cutime) + Number(cstime)) * MS_PER_TICK;
 }
 
 /** CPU ms of processes and all their descendants, those that exited included. */
 export async function treeCpuMs(pids: number[]): Promise<number> {
   const each = await Promise.all(
     pids.map(async (pid) => {
-      const cpu = await processCpu(pid);
-      if (!cpu) return 0;
-      return cpu.own + cpu.reaped + (await treeCpuMs(await childPids(pid)));
+      const ms = await processCpuMs(pid);
+      return ms === undefined ? 0 : ms + (await treeCpuMs(await childPids(pid)));
     }),
   );
   return each.reduce((sum, ms) => sum + ms, 0);

@@ -7,7 +7,7 @@ type Row<T> = [label: string, system: string, pick: (s: SystemFigures) => T | un
 
 const OURS = ['logical', 'replica'];
 
-export function median(values: number[]): number | undefined {
+function median(values: number[]): number | undefined {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
@@ -23,7 +23,7 @@ const values = (report: BenchReport, system: string, get: Get) =>
     .filter((value): value is number => typeof value === 'number');
 
 /** The median over the runs, with the lowest and highest when there were several. */
-export function figure(report: BenchReport, system: string, get: Get): string {
+function figure(report: BenchReport, system: string, get: Get): string {
   const all = values(report, system, get);
   if (all.length < 2) return show(median(all));
   return `${show(median(all))} (${show(Math.min(...all))}–${show(Math.max(...all))})`;
@@ -220,11 +220,8 @@ export function reportMarkdown(report: BenchReport): string {
     `\`${report.command}\` (${report.quick ? 'quick' : 'full'}), run \`${report.runId}\`, commit \`${report.commit}\`. How it measures: [bench/README.md](README.md).`,
     '',
     `- ${runs.length === 1 ? 'One run' : `Median of ${runs.length} runs (lowest–highest)`}; ratios to Nchan are taken within each run.`,
-    `- Node ${report.node}; ${report.postgres}; ${report.machine}, shared with the load generator.`,
+    `- ${[`Node ${report.node}`, report.postgres, report.nchan, report.machine].filter(Boolean).join('; ')}, shared with the load generator.`,
     `- Load average ${loadAverage.start.toFixed(2)} at the start, ${loadAverage.end.toFixed(2)} at the end${busy}.`,
-    ...present(report, [...OURS, 'nchan']).map(
-      (key) => `- ${key}: ${runs.find((run) => run[key])![key].described}`,
-    ),
     ...(report.profiles ? [`- V8 CPU profiles of the service: \`${report.profiles}\`.`] : []),
     '',
     headline(report),
@@ -233,4 +230,18 @@ export function reportMarkdown(report: BenchReport): string {
     '',
     ...(problems.length ? ['## Problems in this run', '', ...problems, ''] : []),
   ].join('\n');
+}
+
+/** This run's line in RESULTS.md's history: the medians of the main figures. */
+export function historyLine(report: BenchReport): string {
+  const all = (get: Get) =>
+    ['logical', 'replica', 'nchan'].map((s) => figure(report, s, get).split(' ')[0]).join(' / ');
+  return (
+    `- \`${report.runId}\`, commit \`${report.commit}\`, ${report.runs.length} run(s), load ` +
+    `average ${report.loadAverage.start.toFixed(2)}: p50 ${all((s) => s.loads.latency?.p50Ms)} ms, ` +
+    `p99 ${all((s) => s.loads.latency?.p99Ms)} ms; CPU per notification ` +
+    `${all((s) => s.loads.latency?.cpu.total)} ms, the rest ${all((s) => s.loads.latency?.cpu.rest)}; ` +
+    `${all((s) => s.memory?.perStreamKiB)} KiB per idle stream; storm ${all((s) => s.storm?.catchUpS)} s; ` +
+    `${all((s) => s.open?.perS)} streams/s`
+  );
 }

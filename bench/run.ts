@@ -8,9 +8,9 @@ import type { BenchReport, SystemFigures } from './figures';
 import { BenchOptions, parseOptions, SystemName } from './options';
 import { startBenchPostgres } from './postgres';
 import { freePort } from './processes';
-import { figure, reportMarkdown } from './report';
+import { historyLine, reportMarkdown } from './report';
 import { benchSystem, producersRatio } from './scenarios';
-import { ensureNchanInstalled, NchanSystem, NotifierSystem } from './systems';
+import { ensureNchanInstalled, NchanSystem, nchanVersion, NotifierSystem } from './systems';
 
 const ROOT = resolve(__dirname, '..');
 const started = Date.now();
@@ -78,6 +78,7 @@ async function benchNchan(dir: string, options: BenchOptions, report: BenchRepor
   await mkdir(dir, { recursive: true });
   // Nchan has no batch publish.
   const scenarios = options.scenarios.filter((scenario) => scenario !== 'batched');
+  report.nchan = nchanVersion();
   return benchSystem(new NchanSystem(await freePort(), dir), { ...options, scenarios, log });
 }
 
@@ -131,14 +132,15 @@ async function benchNotifier(
   }
 }
 
-const HISTORY = '## History';
+const HISTORY =
+  '## History\n\nEach published run adds its line: medians for logical / replica / Nchan.\n\n';
 
 /**
- * Every run writes `<run>.json` and `<run>.md` to bench/results/local/ (git-ignored). A
- * published run (full, every system and scenario, the service as configured by default) also
- * becomes bench/RESULTS.md, keeping its history section, where the run adds its own row.
+ * Every run writes `<run>.json` and `<run>.md` to bench/results/local/ (git-ignored); a
+ * published run's report also becomes bench/RESULTS.md, above the history kept there, to which
+ * it adds its own line first.
  */
-export async function writeReport(report: BenchReport, published: boolean): Promise<string[]> {
+async function writeReport(report: BenchReport, published: boolean): Promise<string[]> {
   const dir = resolve(ROOT, 'bench/results/local');
   await mkdir(dir, { recursive: true });
   const markdown = reportMarkdown(report);
@@ -146,33 +148,13 @@ export async function writeReport(report: BenchReport, published: boolean): Prom
   await writeFile(files[0], `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(files[1], markdown);
   if (!published) return files;
-
   const file = resolve(ROOT, 'bench/RESULTS.md');
-  const current = await readFile(file, 'utf8').catch(() => '');
-  const history = current.includes(HISTORY) ? current.slice(current.indexOf(HISTORY)) : HISTORY;
+  const past = (await readFile(file, 'utf8')).split(HISTORY)[1];
+  if (past === undefined) throw new Error(`${file} has lost its history section`);
+  const history = `${HISTORY}${historyLine(report)}\n${past.startsWith('- ') ? '' : '\n'}${past}`;
   const options = { ...(await resolveConfig(file)), parser: 'markdown' };
-  await writeFile(file, await format(`${markdown}\n\n${withLine(history, report)}`, options));
+  await writeFile(file, await format(`${markdown}\n\n${history}`, options));
   return [...files, file];
-}
-
-const INTRO = 'Each published run adds its line: medians for logical / replica / Nchan.';
-
-/** The history section with this run's line first (the section created when missing). */
-function withLine(history: string, report: BenchReport): string {
-  const all = (get: Parameters<typeof figure>[2]) =>
-    ['logical', 'replica', 'nchan'].map((s) => figure(report, s, get).split(' ')[0]).join(' / ');
-  const line =
-    `- \`${report.runId}\`, commit \`${report.commit}\`, ${report.runs.length} run(s), load ` +
-    `average ${report.loadAverage.start.toFixed(2)}: p50 ${all((s) => s.loads.latency?.p50Ms)} ms, ` +
-    `p99 ${all((s) => s.loads.latency?.p99Ms)} ms; CPU per notification ` +
-    `${all((s) => s.loads.latency?.cpu.total)} ms, the rest ${all((s) => s.loads.latency?.cpu.rest)}; ` +
-    `${all((s) => s.memory?.perStreamKiB)} KiB per idle stream; storm ${all((s) => s.storm?.catchUpS)} s; ` +
-    `${all((s) => s.open?.perS)} streams/s`;
-  const lines = history.split('\n');
-  const intro = lines.indexOf(INTRO);
-  if (intro === -1) return [lines[0], '', INTRO, '', line, '', ...lines.slice(1)].join('\n');
-  lines.splice(intro + 2, 0, line);
-  return lines.join('\n');
 }
 
 function git(args: string[]): string {

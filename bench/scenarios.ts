@@ -1,7 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { CpuFigures, LoadFigures, RatioFigures, StormFigures, SystemFigures } from './figures';
@@ -39,29 +37,25 @@ export async function benchSystem(
 ): Promise<SystemFigures> {
   const meter = system.postgresUrl ? await PostgresMeter.connect(system.postgresUrl) : undefined;
   try {
-    return await new SystemBench(system, plan, meter).run();
+    return await new SystemBench(system, plan.sizes, plan.log, meter).run(plan.scenarios);
   } finally {
     await meter?.close();
   }
 }
 
 class SystemBench {
-  private readonly figures: SystemFigures = { described: '', loads: {}, errors: [] };
-  private readonly sizes: Sizes;
-  private readonly log: (line: string) => void;
+  private readonly figures: SystemFigures = { loads: {}, errors: [] };
   private phases = 0;
 
   constructor(
     private readonly system: SystemUnderTest,
-    private readonly plan: BenchPlan,
+    private readonly sizes: Sizes,
+    private readonly log: (line: string) => void,
     /** On the system's Postgres, when it has one. */
     private readonly meter?: PostgresMeter,
-  ) {
-    ({ sizes: this.sizes, log: this.log } = plan);
-  }
+  ) {}
 
-  async run(): Promise<SystemFigures> {
-    const { scenarios } = this.plan;
+  async run(scenarios: readonly ScenarioName[]): Promise<SystemFigures> {
     const loads = LOADS.filter((name) => scenarios.includes(name));
     const shares: Partial<Record<LoadName, number>> = {};
     if (this.meter && loads.length) {
@@ -84,7 +78,6 @@ class SystemBench {
         this.figures.storm = await this.storm(load);
       });
     }
-    this.figures.described = this.system.describe();
     return this.figures;
   }
 
@@ -151,7 +144,7 @@ class SystemBench {
     const startUs = nowUs();
     const endWindow = await this.meterCpu(load, [this.system.pid()]);
     const produced = await load.produce(phase, rate, SHAPES[producer], USER_PREFIX);
-    const { latency, lost, duplicates } = await load.awaitPhase(this.sizes.drainTimeoutMs);
+    const { latency, lost, duplicates } = await load.awaitPhase(this.sizes.timeoutMs);
     const { cpu, statements } = await endWindow(produced.sent);
     const windowS = round((nowUs() - startUs) / 1e6, 3);
     await load.closeProducers();
@@ -186,7 +179,8 @@ class SystemBench {
    */
   private async storm(load: LoadGenerator): Promise<StormFigures> {
     const { system, log } = this;
-    const { clients, behind, timeoutMs } = this.sizes.storm;
+    const { clients, behind } = this.sizes.storm;
+    const { timeoutMs } = this.sizes;
     const http = system.producer().kind === 'http';
     await load.connectProducers(system.producer(), http ? 32 : 4);
     const produce = (phase: Phase) =>
@@ -285,26 +279,20 @@ export async function producersRatio(
   url: string,
   { clients, seconds }: Sizes['producers'],
 ): Promise<RatioFigures> {
-  const dir = await mkdtemp(join(tmpdir(), 'notifier-bench-pgbench-'));
-  try {
-    const tps = async (table: string) => {
-      const script = join(dir, `${table}.sql`);
-      await writeFile(
-        script,
-        `INSERT INTO ${table} (user_id, type, payload) VALUES ('producer-' || :client_id, 'bench', '{"n": 1}');\n`,
-      );
-      const { stdout } = await promisify(execFile)('pgbench', [
-        ...['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds)],
-        ...['-f', script, url],
-      ]);
-      const found = /tps = ([\d.]+)/.exec(stdout)?.[1];
-      if (!found) throw new Error(`pgbench printed no tps: ${stdout}`);
-      return Number(found);
-    };
-    const outboxTps = round(await tps('notification_outbox'), 0);
-    const plainTps = round(await tps(PLAIN_TABLE), 0);
-    return { outboxTps, plainTps, ratio: round(outboxTps / plainTps, 3) };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const tps = async (table: string) => {
+    const pgbench = promisify(execFile)('pgbench', [
+      ...['-n', '-M', 'prepared', '-c', String(clients), '-j', '2', '-T', String(seconds)],
+      ...['-f', '-', url],
+    ]);
+    pgbench.child.stdin!.end(
+      `INSERT INTO ${table} (user_id, type, payload) VALUES ('producer-' || :client_id, 'bench', '{"n": 1}');\n`,
+    );
+    const { stdout } = await pgbench;
+    const found = /tps = ([\d.]+)/.exec(stdout)?.[1];
+    if (!found) throw new Error(`pgbench printed no tps: ${stdout}`);
+    return Number(found);
+  };
+  const outboxTps = round(await tps('notification_outbox'), 0);
+  const plainTps = round(await tps(PLAIN_TABLE), 0);
+  return { outboxTps, plainTps, ratio: round(outboxTps / plainTps, 3) };
 }

@@ -35,34 +35,30 @@ export abstract class SystemUnderTest {
   /** Request path and header lines of a user's stream. */
   abstract stream(user: string): { path: string; headerLines: string };
   abstract producer(): ProducerTarget;
-  /** Resolves once everything produced so far can be replayed by a reconnecting client. */
-  abstract settled(): Promise<void>;
-  /** What it ran as (versions, the mode it chose), once it has run. */
-  abstract describe(): string;
+  /**
+   * Resolves once everything produced so far can be replayed by a reconnecting client: at once
+   * for Nchan, which answers a publish once the message is in the channel's buffer.
+   */
+  settled(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 const ROOT = resolve(__dirname, '..');
 /** What production runs: the build of `npm run build`. */
 const BUILT = [resolve(ROOT, 'dist/apps/notifier/src/main.js')];
 
-export interface NotifierOptions {
-  /** More environment: OUTBOX_WAKE, NOTIFIER_WORKERS… */
-  env?: Record<string, string>;
-  /** Node arguments that start it; the built service by default. */
-  command?: string[];
-}
-
 /** The service in a process of its own, on `postgresUrl`, with a JWT secret made up for the run. */
 export class NotifierSystem extends SystemUnderTest {
   private output = '';
   private readonly secret = randomBytes(32).toString('hex');
   private readonly jwt = new JwtService({ secret: this.secret });
-  private readonly tokens = new Map<string, string>();
 
   constructor(
     port: number,
     override readonly postgresUrl: string,
-    private readonly options: NotifierOptions = {},
+    /** More environment (OUTBOX_WAKE, NOTIFIER_WORKERS…); the Node arguments that start it. */
+    private readonly options: { env?: Record<string, string>; command?: string[] } = {},
   ) {
     super(port);
   }
@@ -94,11 +90,7 @@ export class NotifierSystem extends SystemUnderTest {
   }
 
   stream(user: string): { path: string; headerLines: string } {
-    let token = this.tokens.get(user);
-    if (!token) {
-      token = this.jwt.sign({ sub: user }, { expiresIn: '2h' });
-      this.tokens.set(user, token);
-    }
+    const token = this.jwt.sign({ sub: user }, { expiresIn: '2h' });
     return { path: '/users/me/events', headerLines: `Authorization: Bearer ${token}\r\n` };
   }
 
@@ -107,7 +99,7 @@ export class NotifierSystem extends SystemUnderTest {
   }
 
   /** The outbox is empty: the ingester has moved every row into the log. */
-  async settled(): Promise<void> {
+  override async settled(): Promise<void> {
     for (let attempt = 0; attempt < 1200; attempt++) {
       const [row] = await query(this.postgresUrl, 'SELECT count(*) AS n FROM notification_outbox');
       if (Number(row.n) === 0) return;
@@ -120,10 +112,6 @@ export class NotifierSystem extends SystemUnderTest {
   get outboxWake(): string {
     const fallback = /Falling back to OUTBOX_WAKE=(\w+)/.exec(this.output)?.[1];
     return fallback ?? this.options.env?.OUTBOX_WAKE ?? 'wal';
-  }
-
-  describe(): string {
-    return `notifier (this tree, OUTBOX_WAKE=${this.outboxWake}), Node ${process.version}`;
   }
 }
 
@@ -148,6 +136,12 @@ export function ensureNchanInstalled(log: (line: string) => void): string | unde
     return `apt-get could not install nginx + libnginx-mod-nchan: ${(error as Error).message}`;
   }
   return installed() ? undefined : 'packages installed but files missing';
+}
+
+export function nchanVersion(): string {
+  const version = (pkg: string) =>
+    execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
+  return `nginx ${version('nginx-common')}, libnginx-mod-nchan ${version('libnginx-mod-nchan')}`;
 }
 
 /** nginx + Nchan on loopback, with bench/nchan/nginx.conf. */
@@ -178,16 +172,5 @@ export class NchanSystem extends SystemUnderTest {
 
   producer() {
     return { kind: 'http' as const, port: this.port, pathPrefix: '/pub/' };
-  }
-
-  /** Nchan answers a publish once the message is in the channel's buffer. */
-  settled(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  describe(): string {
-    const version = (pkg: string) =>
-      execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
-    return `nginx ${version('nginx-common')}, libnginx-mod-nchan ${version('libnginx-mod-nchan')}`;
   }
 }

@@ -20,8 +20,8 @@ export interface OpenResult {
 const tally = {
   /** Due → parsed of every notification of the phase received, µs. */
   latenciesUs: [] as number[],
+  /** Received twice, or by a stream of another user. */
   duplicates: 0,
-  misrouted: 0,
   /** Streams still missing some of their notifications. */
   incomplete: 0,
   /** CLOCK_MONOTONIC µs when the last stream got its last expected event. */
@@ -42,7 +42,7 @@ class BenchStream extends SseReader {
     readonly spec: StreamSpec,
     port: number,
   ) {
-    super({ port, ...spec });
+    super(port, spec);
   }
 
   startPhase(phase: Phase): void {
@@ -59,12 +59,8 @@ class BenchStream extends SseReader {
     if (jsonNumber(data, 'p') !== this.phase.phase) return;
     const seq = jsonNumber(data, 's');
     tally.latenciesUs.push(nowUs() - jsonNumber(data, 't'));
-    if (seq % this.phase.users !== this.spec.user) {
-      tally.misrouted++;
-      return;
-    }
     const slot = Math.floor(seq / this.phase.users);
-    if (this.seen[slot]) {
+    if (seq % this.phase.users !== this.spec.user || this.seen[slot]) {
       tally.duplicates++;
       return;
     }
@@ -76,13 +72,16 @@ class BenchStream extends SseReader {
   }
 }
 
-/** Runs the openings with at most `concurrency` in flight; counts failures instead of throwing. */
-async function settle(tasks: (() => Promise<void>)[], concurrency: number): Promise<OpenResult> {
+/**
+ * Opens the streams with at most `concurrency` in flight, resuming each from the last id it saw
+ * when `resume`; counts failures instead of throwing.
+ */
+async function openAll(batch: BenchStream[], concurrency: number, resume = false) {
   const result: OpenResult = { opened: 0, failed: 0 };
   let next = 0;
   const lane = async () => {
-    while (next < tasks.length) {
-      await tasks[next++]().then(
+    for (let stream = batch[next++]; stream; stream = batch[next++]) {
+      await stream.open(resume ? stream.lastId : undefined).then(
         () => result.opened++,
         (error: Error) => {
           result.failed++;
@@ -91,7 +90,7 @@ async function settle(tasks: (() => Promise<void>)[], concurrency: number): Prom
       );
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, tasks.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, lane));
   return result;
 }
 
@@ -101,7 +100,6 @@ function report() {
     expected: streams.reduce((sum, stream) => sum + stream.expected, 0),
     delivered: streams.reduce((sum, stream) => sum + stream.delivered, 0),
     duplicates: tally.duplicates,
-    misrouted: tally.misrouted,
     completedAtUs: tally.incomplete <= 0 ? tally.completedAtUs : undefined,
   };
 }
@@ -110,19 +108,11 @@ const handlers = {
   open(port: number, specs: StreamSpec[], concurrency: number): Promise<OpenResult> {
     const fresh = specs.map((spec) => new BenchStream(spec, port));
     streams.push(...fresh);
-    return settle(
-      fresh.map((stream) => () => stream.open()),
-      concurrency,
-    );
+    return openAll(fresh, concurrency);
   },
 
   startPhase(phase: Phase): void {
-    Object.assign(tally, {
-      latenciesUs: [],
-      duplicates: 0,
-      misrouted: 0,
-      completedAtUs: undefined,
-    });
+    Object.assign(tally, { latenciesUs: [], duplicates: 0, completedAtUs: undefined });
     for (const stream of streams) stream.startPhase(phase);
     tally.incomplete = streams.filter((stream) => stream.expected > 0).length;
   },
@@ -147,10 +137,7 @@ const handlers = {
 
   /** A storm: every stream at once, resuming from the last id it saw. */
   reopen(): Promise<OpenResult> {
-    return settle(
-      streams.map((stream) => () => stream.open(stream.lastId)),
-      streams.length,
-    );
+    return openAll(streams, streams.length, true);
   },
 
   exit(): void {

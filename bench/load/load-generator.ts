@@ -141,8 +141,7 @@ export class LoadGenerator {
     return {
       latency: summarize(reports.flatMap((r) => r.latenciesUs)),
       lost: sum(reports, (r) => r.expected - r.delivered),
-      /** Received twice, or by a stream of another user. */
-      duplicates: sum(reports, (r) => r.duplicates + r.misrouted),
+      duplicates: sum(reports, (r) => r.duplicates),
       /** Latest completion over all workers, CLOCK_MONOTONIC µs; undefined if any fell short. */
       completedAtUs: complete ? Math.max(...reports.map((r) => r.completedAtUs ?? 0)) : undefined,
     };

@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { nowUs, Phase, serve } from './protocol';
 
@@ -52,16 +53,9 @@ async function connect(target: ProducerTarget, count: number): Promise<void> {
     closeLanes = () => Promise.resolve(agent.destroy()).then(() => void (lanes = []));
     return;
   }
-  const clients = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const client = new Client({
-        connectionString: target.url,
-        application_name: 'bench-producer',
-      });
-      await client.connect();
-      return client;
-    }),
-  );
+  const connection = { connectionString: target.url, application_name: 'bench-producer' };
+  const clients = Array.from({ length: count }, () => new Client(connection));
+  await Promise.all(clients.map((client) => client.connect()));
   const one = `INSERT INTO ${target.table} (user_id, type, payload) VALUES ($1, 'bench', $2)`;
   const many = `INSERT INTO ${target.table} (user_id, type, payload)
                 SELECT u, 'bench', p FROM unnest($1::text[], $2::jsonb[]) AS rows(u, p)`;
@@ -93,14 +87,14 @@ async function produce(job: ProduceJob) {
   /** Sent − due, per row: how long rows waited for a free lane (the system holding them). */
   const waitsUs: number[] = [];
   const free = [...lanes];
-  const inFlight = new Set<Promise<void>>();
   let freed = () => {};
+  const laneFreed = () => new Promise<void>((resolve) => (freed = resolve));
   await until(job.startAtUs);
   const started = performance.now();
   for (let next = 0; next < mine;) {
     await new Promise(setImmediate); // let replies in, freeing lanes
     if (free.length === 0) {
-      await new Promise<void>((resolve) => (freed = resolve));
+      await laneFreed();
       continue;
     }
     const lane = free.reduce((a, b) => (b.readyAtUs < a.readyAtUs ? b : a));
@@ -116,7 +110,7 @@ async function produce(job: ProduceJob) {
     for (const stamp of stamps) waitsUs.push(now - stamp);
     const users = ks.map((k) => `${job.userPrefix}${seq(k) % phase.users}`);
     const payloads = ks.map((k, i) => stampPayload(phase.phase, seq(k), stamps[i]));
-    const sending = lane
+    void lane
       .send(users, payloads, job.batch > 1)
       .then(
         () => void (result.sent += count),
@@ -126,13 +120,11 @@ async function produce(job: ProduceJob) {
         },
       )
       .finally(() => {
-        inFlight.delete(sending);
         free.push(lane);
         freed();
       });
-    inFlight.add(sending);
   }
-  await Promise.all(inFlight);
+  while (free.length < lanes.length) await laneFreed();
   const elapsedMs = performance.now() - started;
   return { ...result, elapsedMs, waitsUs };
 }
@@ -140,7 +132,7 @@ async function produce(job: ProduceJob) {
 /** Waits until CLOCK_MONOTONIC reaches `atUs`: a timer for most of it, then a precise block. */
 async function until(atUs: number): Promise<void> {
   for (let left = atUs - nowUs(); left > 0; left = atUs - nowUs()) {
-    if (left > 2_000) await new Promise((resolve) => setTimeout(resolve, (left - 1_500) / 1000));
+    if (left > 2_000) await sleep((left - 1_500) / 1000);
     else Atomics.wait(gate, 0, 0, left / 1000);
   }
 }

@@ -1,13 +1,5 @@
 import { connect, Socket } from 'node:net';
 
-export interface SseTarget {
-  port: number;
-  /** Request path with query string. */
-  path: string;
-  /** Extra request header lines, each ending in CRLF. */
-  headerLines: string;
-}
-
 /** The size line of a chunk, after the CRLF that ends the previous chunk's data. */
 const CHUNK_SIZE = /^(?:\r\n)?([0-9a-fA-F]+)\r\n/;
 
@@ -24,7 +16,11 @@ export abstract class SseReader {
   private raw = '';
   private text = '';
 
-  constructor(private readonly target: SseTarget) {}
+  constructor(
+    private readonly port: number,
+    /** `headerLines`: extra request header lines, each ending in CRLF. */
+    private readonly target: { path: string; headerLines: string },
+  ) {}
 
   /** Each event: `id` is the raw `id:` field (empty when absent), `data` its data lines. */
   protected abstract onEvent(id: string, data: string): void;
@@ -34,7 +30,7 @@ export abstract class SseReader {
     this.close();
     [this.head, this.chunkLeft, this.raw, this.text] = ['', 0, '', ''];
     return new Promise((resolve, reject) => {
-      const socket = (this.socket = connect(this.target.port, '127.0.0.1'));
+      const socket = (this.socket = connect(this.port, '127.0.0.1'));
       socket.setEncoding('latin1');
       socket.setNoDelay(true);
       const resume = lastEventId ? `Last-Event-ID: ${lastEventId}\r\n` : '';
