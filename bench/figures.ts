@@ -64,7 +64,7 @@ export interface RatioFigures {
 export interface SystemFigures {
   /** The OUTBOX_WAKE the service chose on this server when none was set. */
   mode?: string;
-  open?: { streams: number; perS: number; failed: number };
+  open?: { streams: number; perS: number };
   memory?: { beforeKiB: number; afterKiB: number; perStreamKiB: number };
   loads: Partial<Record<LoadName, LoadFigures>>;
   storm?: StormFigures;

@@ -54,30 +54,22 @@ const FULL: Sizes = {
 };
 
 /**
- * FULL's scenarios at a smaller scale, for a smoke run or a test: fewer streams and storm
- * clients, every load and timed run `seconds` long at no more than `rate`, shorter timeouts.
+ * FULL at a smaller scale, for a smoke run or a test: as many users and storm clients per stream,
+ * every load and timed run `seconds` long at `rate` at most, shorter timeouts.
  */
-export function scaledDown(scale: {
-  streams: number;
-  users: number;
-  stormClients: number;
-  rate: number;
-  seconds: number;
-}): Sizes {
-  const { streams, users, stormClients, rate, seconds } = scale;
-  const load = (name: LoadName) => ({
-    ...FULL.loads[name],
-    seconds,
-    rate: Math.min(FULL.loads[name].rate, rate),
-  });
+export function scaledDown(scale: { streams: number; rate: number; seconds: number }): Sizes {
+  const { streams, rate, seconds } = scale;
+  const perStream = (full: number) => Math.round((full * streams) / FULL.streams);
+  const load = (paced: PacedLoad) => ({ ...paced, seconds, rate: Math.min(paced.rate, rate) });
+  const { latency, batched, 'low-rate': lowRate } = FULL.loads;
   return {
     ...FULL,
     streams,
-    users,
-    loads: { latency: load('latency'), batched: load('batched'), 'low-rate': load('low-rate') },
+    users: perStream(FULL.users),
+    loads: { latency: load(latency), batched: load(batched), 'low-rate': load(lowRate) },
     timeoutMs: 15_000,
     plainSeconds: seconds,
-    storm: { ...FULL.storm, clients: stormClients },
+    storm: { ...FULL.storm, clients: perStream(FULL.storm.clients) },
     producers: { ...FULL.producers, seconds },
   };
 }
@@ -111,9 +103,7 @@ export function parseOptions(args: string[]) {
     if (!name || rest.length === 0) throw new Error(`--service-env wants NAME=value: ${pair}`);
     serviceEnv[name] = rest.join('=');
   }
-  const sizes = values.quick
-    ? scaledDown({ streams: 1_000, users: 100, stormClients: 300, rate: 1_000, seconds: 3 })
-    : FULL;
+  const sizes = values.quick ? scaledDown({ streams: 1_000, rate: 1_000, seconds: 3 }) : FULL;
   const rate = Number(values.rate ?? sizes.loads.latency.rate);
   if (!(rate > 0)) throw new Error(`--rate wants notifications per second: ${values.rate}`);
   const systems = listed(values.systems, SYSTEMS);

@@ -92,13 +92,14 @@ export class LoadGenerator {
     return [...this.clients, ...this.producers].map((worker) => worker.pid);
   }
 
-  /** Opens the streams, dealt round-robin over the client workers. */
-  async open(port: number, streams: StreamSpec[], concurrency = 100): Promise<OpenResult> {
+  /** Opens the streams, dealt round-robin over the client workers; fails if any does not open. */
+  async open(port: number, streams: StreamSpec[], concurrency = 100): Promise<void> {
     const mine = (w: number) => streams.filter((_, i) => i % this.clients.length === w);
     const results = this.clients.map((client, w) =>
       client.call('open', port, mine(w), concurrency),
     );
-    return sumOpen(await Promise.all(results));
+    const { failed, firstError } = sumOpen(await Promise.all(results));
+    if (failed > 0) throw new Error(`${failed} streams failed to open, first: ${firstError}`);
   }
 
   async startPhase(phase: Phase): Promise<void> {
