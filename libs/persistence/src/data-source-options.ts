@@ -13,6 +13,7 @@ import { CreatePushSubscriptions1764450000000 } from '../../../migrations/176445
 import { LeaveRoomForDeliveryReceipts1764500000000 } from '../../../migrations/1764500000000-LeaveRoomForDeliveryReceipts';
 import { PublishOnlyOutboxIds1764600000000 } from '../../../migrations/1764600000000-PublishOnlyOutboxIds';
 import { DrainOutboxThroughItsIndex1764610000000 } from '../../../migrations/1764610000000-DrainOutboxThroughItsIndex';
+import { AddDedupeKeys1764700000000 } from '../../../migrations/1764700000000-AddDedupeKeys';
 // By a relative path: this lib loads where no path alias resolves (see postgres-objects.ts).
 import { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from '../../config/src/connection-settings';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
@@ -36,6 +37,7 @@ export const MIGRATIONS = [
   LeaveRoomForDeliveryReceipts1764500000000,
   PublishOnlyOutboxIds1764600000000,
   DrainOutboxThroughItsIndex1764610000000,
+  AddDedupeKeys1764700000000,
 ];
 
 export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {

@@ -121,17 +121,19 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
   private async drain(): Promise<void> {
     const wokenByWal = this.wokenByWal;
     this.wokenByWal = false;
-    let moved: number;
+    /** Outbox rows taken, dropped duplicates included: a full batch means more may wait. */
+    let taken: number;
     let total = 0;
     do {
-      const { count, lagSeconds } = await traceIngestBatch((traced) =>
+      const { count, lagSeconds, deduplicated } = await traceIngestBatch((traced) =>
         this.log.appendFromOutbox(BATCH, traced),
       );
       this.metrics.ingested.inc(count);
+      this.metrics.deduplicated.inc(deduplicated);
       for (const lag of lagSeconds) this.metrics.ingestLag.observe(lag);
-      moved = count;
-      total += count;
-    } while (moved === BATCH && this.leadership.isLeader);
+      taken = count + deduplicated;
+      total += taken;
+    } while (taken === BATCH && this.leadership.isLeader);
     if (wokenByWal && total === 0 && this.walRechecks < WAL_RECHECKS) {
       clearTimeout(this.recheck);
       this.recheck = setTimeout(() => {

@@ -84,6 +84,8 @@ export interface AppendResult {
   ids: string[];
   /** The distinct producer trace contexts among them: only when asked for, else empty. */
   traceparents: string[];
+  /** Outbox rows dropped because their user's dedupe key was in the log or earlier in the batch. */
+  deduplicated: number;
 }
 
 export interface InboxQuery {
@@ -114,7 +116,8 @@ const ADMIN_LOG_ROW = `${LOG_ROW}, ${iso('stored_at')} AS "storedAt"`;
 
 const DRAIN = new PreparedStatement<AppendResult>(
   'notifier_drain_outbox',
-  `SELECT moved AS count, last_id::text AS "lastId", lag_seconds AS "lagSeconds", ids, traceparents
+  `SELECT moved AS count, last_id::text AS "lastId", lag_seconds AS "lagSeconds", ids, traceparents,
+     deduplicated
    FROM notifier_drain_outbox($1, $2)`,
 );
 
@@ -152,6 +155,7 @@ export class NotificationRepository {
    * Moves the oldest outbox rows into the log, in one transaction under a transaction-level
    * advisory lock (see the `notifier_drain_outbox` migrations), so ids follow commit order.
    * `traced` also returns the ids and the producers' trace contexts, for the ingest span.
+   * `limit` counts the outbox rows taken, dropped duplicates included.
    */
   async appendFromOutbox(limit: number, traced = false): Promise<AppendResult> {
     const [result] = await DRAIN.rows(this.db, [limit, traced]);
