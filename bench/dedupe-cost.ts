@@ -107,7 +107,7 @@ async function migratedDatabase(name: string, beforeDedupe: boolean): Promise<st
   const options = dataSourceOptions(url.toString());
   const migrations = options.migrations as { name: string }[];
   const dedupe = migrations.findIndex(
-    (migration) => migration.name === 'AddDedupeKeys1764700000000',
+    (migration) => migration.name === 'AddDedupeKeys1764800000000',
   );
   const dataSource = await new DataSource({
     ...options,

@@ -38,6 +38,9 @@ describe('admin API', () => {
       ['a userId with a newline', { userId: 'a\nb' }, 'userId'],
       ['a 201-character userId', { userId: 'u'.repeat(201) }, 'userId'],
       ['a userId that is a number', { userId: 42 }, 'userId'],
+      ['a userId with a lone high surrogate', { userId: 'u\ud800' }, 'userId'],
+      ['a userId with a lone low surrogate', { userId: 'u\udfff' }, 'userId'],
+      ['a userId with its surrogates swapped', { userId: 'u\ude00\ud83d' }, 'userId'],
       ['a type with a space', { userId: 'u', type: 'a b' }, 'type'],
       ['a type with SQL', { userId: 'u', type: "x'); DROP TABLE notifications;--" }, 'type'],
       ['a payload over 64 KiB', { userId: 'u', payload: { s: 'x'.repeat(70_000) } }, 'payload'],
@@ -92,6 +95,25 @@ describe('admin API', () => {
         401,
       );
     });
+  });
+
+  /**
+   * A lone surrogate cannot be written in UTF-8; in a URL it comes as the bytes of its
+   * WTF-8 form, which a lenient decoder turns into U+FFFD, silently another user.
+   */
+  it.each([
+    ['the userId query parameter', '/admin/notifications?userId=u%ED%A0%80'],
+    ['the :userId path parameter', '/admin/users/u%ED%A0%80/connections'],
+    [
+      'the :userId path parameter of push subscriptions',
+      '/admin/users/u%ED%B0%80/push-subscriptions',
+    ],
+  ])('answers 400 naming userId for a surrogate in %s', async (_, path) => {
+    const answer = await notifier.http('GET', path, { as: 'admin' });
+    expect([answer.status, JSON.stringify(answer.body.message)]).toEqual([
+      400,
+      expect.stringContaining('userId'),
+    ]);
   });
 
   describe('GET /admin/notifications', () => {

@@ -102,6 +102,26 @@ describe('a stream closed for good (DELETE and PUT /admin/users/:userId/stream)'
     expect(status).toBe(200);
   });
 
+  it('takes effect on the answering instance before it answers: 404 right after DELETE, 200 right after PUT', async () => {
+    const user = uniqueUser();
+    const seen: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      for (const [method, expected] of [
+        ['DELETE', 404],
+        ['PUT', 200],
+      ] as const) {
+        expect(
+          (await first.http(method, `/admin/users/${user}/stream`, { as: 'admin' })).status,
+        ).toBe(204);
+        const attempt = await first.stream(user);
+        attempt.close();
+        seen.push(`${method} → ${attempt.status}`);
+        if (attempt.status !== expected) break;
+      }
+    }
+    expect(seen).toEqual(Array.from({ length: 10 }, () => ['DELETE → 404', 'PUT → 200']).flat());
+  });
+
   it('is idempotent: closing twice and reopening an open stream answer 204', async () => {
     const user = uniqueUser();
     for (const method of ['DELETE', 'DELETE', 'PUT', 'PUT']) {

@@ -174,6 +174,37 @@ describe('Web Push subscriptions', () => {
     expect(await listed(user)).toEqual([]);
   });
 
+  /**
+   * Hosts that Node's legacy `url.parse` (which `web-push` sent with) reads as 127.0.0.1 while
+   * the WHATWG parser reads a subdomain of an allowed entry; and other spellings whose
+   * canonical form differs from what was given.
+   */
+  it.each([
+    ['a semicolon', 'https://127.0.0.1;.push.example.net/x'],
+    ['a double quote', 'https://127.0.0.1".push.example.net/x'],
+    ['a single quote', "https://127.0.0.1'.push.example.net/x"],
+    ['a backtick', 'https://127.0.0.1`.push.example.net/x'],
+    ['an opening brace', 'https://127.0.0.1{.push.example.net/x'],
+    ['a closing brace', 'https://127.0.0.1}.push.example.net/x'],
+    ['an encoded dot', 'https://127.0.0.1%2e.push.example.net/x'],
+    ['an ideographic full stop', 'https://127.0.0.1\u3002push.example.net/x'],
+    ['a backslash before userinfo', 'https://eu.push.example.net\\@127.0.0.1/x'],
+    ['a tab in the host', 'https://127.0.0.1\t.push.example.net/x'],
+    ['an underscore in the host', 'https://a_b.push.example.net/x'],
+    ['an upper-case host', 'https://EU.push.example.net/x'],
+    ['the default port written out', 'https://push.example.com:443/x'],
+    ['no slashes after the scheme', 'https:push.example.com/x'],
+    ['a hexadecimal IPv4 address', 'https://0x7f.1/x'],
+  ])('refuses an endpoint with %s (400 naming endpoint) and stores nothing', async (_, url) => {
+    const user = uniqueUser();
+    const answer = await subscribe(user, { endpoint: url, keys: browserKeys() });
+    expect([answer.status, answer.body.message]).toEqual([
+      400,
+      [expect.stringMatching(/^endpoint /)],
+    ]);
+    expect(await listed(user)).toEqual([]);
+  });
+
   it('describes the endpoints and deliveredAt in the OpenAPI document', async () => {
     const { body } = await notifier.http('GET', '/docs-json');
     expect(Object.keys(body.paths)).toEqual(

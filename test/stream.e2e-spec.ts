@@ -151,6 +151,30 @@ describe('GET /users/me/events', () => {
       }
     });
 
+    it('from a point past the log’s end (a restored database) sends `event: reset` with the newest id, then goes on live', async () => {
+      const user = uniqueUser();
+      await producer.notify(user, { n: 'before' });
+      const [before] = await producer.waitForLogIds(user, 1);
+      const recording = await stream(user, {
+        headers: { 'Last-Event-ID': '9223372036854775806' },
+      });
+      await waitFor(() => recording.events.length > 0, 'the reset');
+      await producer.notify(user, { n: 'after' });
+      const [after] = (await producer.waitForLogIds(user, 2)).slice(1);
+      await recording.waitForMessages(1);
+
+      const [reset, ...rest] = recording.events;
+      expect(reset.event).toBe('reset');
+      const data = JSON.parse(reset.data) as { reason: string; newestId: string };
+      expect(Object.keys(data)).toEqual(['reason', 'newestId']);
+      expect(data.reason).toBe('ahead-of-log');
+      expect(BigInt(data.newestId)).toBeGreaterThanOrEqual(BigInt(before));
+      expect(BigInt(data.newestId)).toBeLessThan(BigInt(after));
+      expect(recording.raw).toMatch(/^retry: \d+\n\nevent: reset\ndata: \{[^\n]*\}\n\n/);
+      expect(rest.map((event) => event.id)).toEqual([after]);
+      expect(payloads(recording)).toEqual([{ n: 'after' }]);
+    });
+
     it('starts live without a resume point', async () => {
       const user = uniqueUser();
       // The hub reads the log in order: once another user's later row reached its stream, the
@@ -279,6 +303,14 @@ describe('GET /users/me/events', () => {
         { Authorization: `Bearer ${hs256(claims('x'.repeat(201)))}` },
       ],
       ['a token whose sub is a number', { Authorization: `Bearer ${hs256(claims(42))}` }],
+      [
+        'a token whose sub holds a lone high surrogate',
+        { Authorization: `Bearer ${hs256(claims('eve\ud800', { exp: now() + 60 }))}` },
+      ],
+      [
+        'a token whose sub holds a lone low surrogate',
+        { Authorization: `Bearer ${hs256(claims('x\udfff', { exp: now() + 60 }))}` },
+      ],
       [
         'an unsigned token (alg none)',
         {

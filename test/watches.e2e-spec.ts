@@ -121,7 +121,7 @@ describe('watching a table: its row changes notify their owners', () => {
       const [before, after] = [uniqueUser('before'), uniqueUser('after')];
       await sql.query(`INSERT INTO ${table} (customer_id) VALUES ($1)`, [before]);
       await watch(table, 'customer_id');
-      const afterStream = await stream(after);
+      const [beforeStream, afterStream] = [await stream(before), await stream(after)];
 
       await sql.query(`UPDATE ${table} SET customer_id = $1`, [after]);
 
@@ -130,6 +130,23 @@ describe('watching a table: its row changes notify their owners', () => {
           payload: expect.objectContaining({ changed: ['customer_id'] }) as unknown,
         }),
       ]);
+      // As docs/producers.md says: one user per change, the row's owner now.
+      expect(await receivedBeforeSentinel(beforeStream, before)).toEqual([]);
+    });
+  });
+
+  describe('TRUNCATE', () => {
+    it('notifies nobody, as docs/producers.md says: Postgres fires no row trigger for it', async () => {
+      const table = await createOrders();
+      const owner = uniqueUser('owner');
+      await sql.query(`INSERT INTO ${table} (customer_id) VALUES ($1), ($1)`, [owner]);
+      await watch(table, 'customer_id');
+      const ownerStream = await stream(owner);
+
+      await sql.query(`TRUNCATE ${table}`);
+
+      expect((await sql.query(`SELECT FROM ${table}`)).rowCount).toBe(0);
+      expect(await receivedBeforeSentinel(ownerStream, owner)).toEqual([]);
     });
   });
 
@@ -498,11 +515,11 @@ describe('watching a table: its row changes notify their owners', () => {
     });
   });
 
-  describe('the README example', () => {
+  describe('the example of docs/producers.md', () => {
     it('works as written', async () => {
       const recording = await stream('demo-user');
 
-      await sql.query(readmeExample());
+      await sql.query(producersDocExample());
 
       expect(await receivedBeforeSentinel(recording, 'demo-user')).toEqual([
         {
@@ -677,11 +694,11 @@ describe('watching a table: its row changes notify their owners', () => {
   });
 });
 
-/** The SQL of the README's "Watch a table" section, exactly as a reader would paste it. */
-function readmeExample(): string {
-  const readme = readFileSync(resolve(__dirname, '../README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Watch a table'));
+/** The SQL of docs/producers.md's "Watch a table" section, exactly as a reader would paste it. */
+function producersDocExample(): string {
+  const page = readFileSync(resolve(__dirname, '../docs/producers.md'), 'utf8');
+  const section = page.slice(page.indexOf('## Watch a table'));
   const example = /```sql\n([\s\S]*?)```/.exec(section)?.[1];
-  if (!example) throw new Error('README has no SQL example under "## Watch a table"');
+  if (!example) throw new Error('docs/producers.md has no SQL example under "## Watch a table"');
   return example;
 }

@@ -1,5 +1,7 @@
 import { createECDH } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { createServer, Server, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { closeAfterTest } from './support/leak-check';
 import { LocalPushService, PushReceiver } from './support/local-push-service';
 import { useDatabase } from './support/notifier-fixture';
@@ -16,9 +18,32 @@ const PUSH_DELAY_MS = 1500;
 /** Long enough for the worker to have pushed anything it was going to. */
 const SETTLE_MS = PUSH_DELAY_MS + 2000;
 
+/** A plain TCP service on 127.0.0.1 that counts who connects to it. */
+class InternalService {
+  connections = 0;
+  private readonly server: Server = createServer((socket: Socket) => {
+    this.connections++;
+    socket.destroy();
+  });
+
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+}
+
 describe('Web Push through a real (local) push service', () => {
   const { producer, startService } = useDatabase();
   let push: LocalPushService;
+  /** An internal service on 127.0.0.1 that no push may ever reach. */
+  const internal = new InternalService();
   let instances: ServiceInstance[] = [];
   const vapid = createECDH('prime256v1');
   vapid.generateKeys();
@@ -27,10 +52,11 @@ describe('Web Push through a real (local) push service', () => {
 
   beforeAll(async () => {
     push = await LocalPushService.start(vapidPublicKey);
+    await internal.start();
     env = {
       NODE_EXTRA_CA_CERTS: push.caFile,
       PUSH_DELAY_MS: String(PUSH_DELAY_MS),
-      PUSH_ENDPOINT_HOSTS: push.host,
+      PUSH_ENDPOINT_HOSTS: `${push.host}, *.push.example.net`,
       VAPID_PUBLIC_KEY: vapidPublicKey,
       VAPID_PRIVATE_KEY: vapid.getPrivateKey('base64url'),
       VAPID_SUBJECT: 'mailto:ops@notifier.test',
@@ -39,6 +65,7 @@ describe('Web Push through a real (local) push service', () => {
     await waitFor(() => instances.some((instance) => instance.believesItLeads), 'a leader');
   });
   afterAll(async () => {
+    await internal.close();
     await push?.close();
     await rm(push?.caFile ?? '', { force: true });
   });
@@ -237,6 +264,42 @@ describe('Web Push through a real (local) push service', () => {
     await sleep(SETTLE_MS);
     expect(push.pushesTo(browser)).toHaveLength(1);
     expect(push.pushesTo(elsewhere)).toEqual([]);
+  });
+
+  it('does not follow a redirect to an internal host either', async () => {
+    const { user, browser } = await subscribedUser();
+    push.answer(browser, {
+      status: 308,
+      headers: { Location: `https://127.0.0.1:${internal.port}/push/x` },
+    });
+    await producer.notify(user);
+    const [id] = await producer.waitForLogIds(user, 1);
+    await waitForAsync(async () => (await delivery(id))[0]?.state === 'failed', 'the failure');
+    expect(push.pushesTo(browser)).toHaveLength(1);
+    expect(internal.connections).toBe(0);
+  });
+
+  it('never sends to an endpoint stored before the canonical-form rule that url.parse reads as 127.0.0.1', async () => {
+    const user = uniqueUser();
+    const { keys } = push.receiver().subscription;
+    // What an earlier version accepted: the WHATWG reading is a subdomain of an allowed
+    // entry, Node's legacy url.parse reading is 127.0.0.1 (port 443).
+    await producer.pool.query(
+      `INSERT INTO push_subscriptions (endpoint, user_id, p256dh, auth) VALUES ($1, $2, $3, $4)`,
+      ['https://127.0.0.1;.push.example.net/x', user, keys.p256dh, keys.auth],
+    );
+    await producer.notify(user);
+    const [id] = await producer.waitForLogIds(user, 1);
+    await waitForAsync(async () => (await delivery(id)).length === 1, 'the push to fall due');
+    await sleep(SETTLE_MS);
+    const { rows } = await producer.pool.query<{ state: string; lastError: string }>(
+      `SELECT state, attempts, last_error AS "lastError" FROM push_deliveries
+       WHERE notification_id = $1`,
+      [id],
+    );
+    expect(rows).toEqual([
+      { state: 'failed', attempts: 1, lastError: 'endpoint refused: host-not-plain' },
+    ]);
   });
 
   interface PushedJson {

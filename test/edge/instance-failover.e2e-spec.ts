@@ -79,7 +79,7 @@ describe('nginx edge: an instance killed under its clients', () => {
 
     await doomed.process.stop('SIGKILL');
     // nginx 1.22 sends the reset of a cut stream with the connection's next write while other
-    // streams are open on it: the survivor's next heartbeat (README, "Run behind nginx").
+    // streams are open on it: the survivor's next heartbeat (docs/operators.md, "Run behind nginx").
     await waitFor(() => victims.every((client) => !client.connected), 'victims to be cut off');
     // Written while the victims are away: only resuming from Last-Event-ID brings them these.
     // If the killed instance led ingestion, the survivor takes the lead first.

@@ -80,6 +80,18 @@ describe('history older than RETENTION_DAYS', () => {
     expect(recording.events[0].event).toBe('reset');
   });
 
+  it('sends no reset to a user who lost nothing, resuming below it (from 0 too)', async () => {
+    const bystander = uniqueUser('bystander');
+    await producer.notify(bystander, { kept: true });
+    const [kept] = await producer.waitForLogIds(bystander, 1);
+    for (const from of [ids[10], '0']) {
+      const recording = await notifier.stream(bystander, { headers: { 'Last-Event-ID': from } });
+      await recording.waitForMessages(1);
+      await sleep(100);
+      expect(recording.events.map((event) => event.event ?? event.id)).toEqual([kept]);
+    }
+  });
+
   it('sends no reset to a client resuming at or above it', async () => {
     const recording = await resumeFrom(ids[EXPIRED - 1]);
     const expected = await producer.logIds(user);

@@ -13,8 +13,9 @@ const USERS = 2;
 const ROWS_DUE = 300;
 const PAYLOAD_BYTES = 60_000;
 /**
- * README, "Memory": a replaying stream holds at most its unsent output and its held live events
- * (each the buffer limit, plus one frame) and one replay page (a quarter of the limit, plus one row).
+ * docs/performance.md, "Memory, in bytes": a replaying stream holds at most its unsent output
+ * and its held live events (each the buffer limit, plus one frame) and one replay page (a quarter
+ * of the limit, plus one row).
  */
 const BUFFER_LIMIT = 1 * MiB;
 const FRAME = PAYLOAD_BYTES + 1_000;

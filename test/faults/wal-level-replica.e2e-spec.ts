@@ -11,20 +11,18 @@ describe('on a database with wal_level=replica', () => {
     ownServer: ['-c', 'wal_level=replica'],
   });
 
-  it('without OUTBOX_WAKE it falls back to the NOTIFY trigger, warns of the cost and of what to change, and delivers', async () => {
+  it('without OUTBOX_WAKE it falls back to adaptive polling, with no trigger in producers’ transactions, says what to change, and delivers', async () => {
     const instance = await startService();
     try {
       // Start-up logs are flushed once the service listens, not always before the banner.
-      await instance.process.waitForOutput(/Outbox wake-up: notify/);
+      await instance.process.waitForOutput(/Outbox wake-up: poll/);
       const log = instance.process.stdout;
       expect(log).toContain('OUTBOX_WAKE=wal cannot work: wal_level is replica, not logical');
-      expect(log).toContain('Falling back to OUTBOX_WAKE=notify');
-      expect(log).toContain('serializes those commits database-wide');
-      expect(log).toContain('Outbox wake-up: notify');
+      expect(log).toContain('Falling back to OUTBOX_WAKE=poll');
       const { rows } = await producer.pool.query(
         `SELECT 1 FROM pg_trigger WHERE tgrelid = 'notification_outbox'::regclass AND NOT tgisinternal`,
       );
-      expect(rows).toHaveLength(1);
+      expect(rows).toHaveLength(0);
 
       const user = uniqueUser('replica');
       const stream = await SseRecording.open(`${instance.baseUrl}/users/me/events`, {

@@ -16,7 +16,7 @@ const REFERENCE_INSTANCES = ['127.0.0.1:3001', '127.0.0.1:3002'];
 const REFERENCE_ACCESS_LOG = '/var/log/nginx/notifier.access.log';
 
 /**
- * The reference nginx of deploy/nginx/, run as the README says (foreground, a run dir of its
+ * The reference nginx of deploy/nginx/, run as docs/operators.md says (foreground, a run dir of its
  * own) in front of the given instances, on a free loopback port with a self-signed certificate.
  */
 export class NginxEdge {

@@ -1,14 +1,16 @@
+import type { RawBodyRequest } from '@nestjs/common';
 import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { isUtf8 } from 'node:buffer';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import { json } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { Logger } from 'nestjs-pino';
 import { NotifierConfig } from '@app/config';
 import { AppModule } from './app.module';
 import { mountOpenApi } from './openapi';
+import { refuseUndecodableUrl } from './validation/strict-url';
 
 /** The whole service, ready to listen: used by `main.ts` and by the end-to-end tests. */
 export async function createNotifierApp(
@@ -23,8 +25,9 @@ export async function createNotifierApp(
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(refuseUndecodableUrl);
   allowCrossOrigin(app, config.http.corsOrigins);
-  app.use(json({ limit: '100kb', verify: refuseInvalidUtf8 }));
+  app.use(json({ limit: '100kb', verify: keepValidUtf8 }));
   mountOpenApi(app);
   return app;
 }
@@ -57,10 +60,21 @@ export async function listenOn(
 /**
  * The JSON parser would decode invalid UTF-8 into U+FFFD and store the altered text; a body
  * that is not UTF-8 is refused instead (400, through the error filter's client-error path).
+ * The raw body is kept on the request for routes that need the client's exact JSON text
+ * (JsonFieldText), which JSON.parse loses for numbers.
  */
-function refuseInvalidUtf8(_request: unknown, _response: unknown, body: Buffer): void {
-  if (isUtf8(body)) return;
-  throw Object.assign(new Error('Request body is not valid UTF-8'), { status: 400, expose: true });
+function keepValidUtf8(
+  request: RawBodyRequest<IncomingMessage>,
+  _response: unknown,
+  body: Buffer,
+): void {
+  if (!isUtf8(body)) {
+    throw Object.assign(new Error('Request body is not valid UTF-8'), {
+      status: 400,
+      expose: true,
+    });
+  }
+  request.rawBody = body;
 }
 
 /**

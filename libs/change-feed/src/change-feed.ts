@@ -5,120 +5,158 @@ import {
   OnApplicationBootstrap,
   OnApplicationShutdown,
 } from '@nestjs/common';
-import createSubscriber, { Subscriber } from 'pg-listen';
+import { Client, Notification } from 'pg';
 import { CONNECTION_SETTINGS, DATABASE_URL } from '@app/config';
+import { FeedReader } from './feed-reader';
+import { reconnectDelay } from './reconnect-delay';
 
-export type ChangeHandler = (payload: string | undefined) => void;
-export type ConnectedHandler = () => void;
+/** A LISTEN connection that stops answering within this is gone (half-open, blackholed). */
+const CHECK_MS = 10_000;
+const CHECK_TIMEOUT_MS = 5_000;
+/** Ending must not hang a shutdown on a connection whose peer no longer answers. */
+const END_LIMIT_MS = 1_000;
 
-const PARANOID_CHECK_MS = 10_000;
-const MAX_BACKOFF_MS = 5_000;
-const LISTENER_QUERY_TIMEOUT_MS = 5_000;
-
-/** Exponential backoff with jitter, capped, so that instances do not reconnect in lockstep. */
-export function reconnectDelay(attempt: number): number {
-  const ceiling = Math.min(MAX_BACKOFF_MS, 100 * 2 ** Math.min(attempt, 16));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+export interface ReaderOptions {
+  /** Names the reader in the error log. */
+  name: string;
+  /** Runs the task this often without a wake-up: covers what a lost connection missed. */
+  safetyPollMs: number;
 }
 
 /**
- * Postgres LISTEN on one dedicated connection (never from the query pool).
- * A notification is only a wake-up call: after every (re)connect the `onConnected` handlers
- * run so that their owners catch up on whatever was notified while nobody listened.
+ * idle ─bootstrap→ connecting ─LISTEN done→ listening
+ * connecting | listening ─error, end or failed check→ waiting ─backoff→ connecting
+ * any ─shutdown→ stopped
+ */
+type Mode = 'idle' | 'connecting' | 'listening' | 'waiting' | 'stopped';
+
+/**
+ * The one way to be woken by Postgres: LISTEN on one dedicated connection (never from the
+ * query pool), for readers registered before the application starts. A notification is only
+ * a wake-up call, never data: its reader then reads its table. After every (re)connect every
+ * reader runs, to catch up on whatever was notified while nobody listened; a safety poll
+ * covers the rest.
  */
 @Injectable()
 export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ChangeFeed.name);
-  private readonly handlers = new Map<string, ChangeHandler[]>();
-  private readonly connectedHandlers: ConnectedHandler[] = [];
-  private subscriber?: Subscriber;
-  private connected = false;
-  private closing = false;
-  private restartTimer?: NodeJS.Timeout;
+  private readonly byChannel = new Map<string, FeedReader[]>();
+  private mode: Mode = 'idle';
+  private client?: Client;
+  private attempt = 0;
+  private retryTimer?: NodeJS.Timeout;
+  private checkTimer?: NodeJS.Timeout;
 
   constructor(@Inject(DATABASE_URL) private readonly url: string) {}
 
-  /** Register before the application boots; every channel is LISTENed on each connection. */
-  on(channel: string, handler: ChangeHandler): void {
-    this.handlers.set(channel, [...(this.handlers.get(channel) ?? []), handler]);
-  }
-
-  onConnected(handler: ConnectedHandler): void {
-    this.connectedHandlers.push(handler);
+  /** A reader of `channel`'s table; channels are LISTENed in one statement, so register first. */
+  reader(channel: string, task: () => Promise<void>, options: ReaderOptions): FeedReader {
+    if (this.mode !== 'idle') {
+      throw new Error(`${options.name}: readers must be registered before the change feed starts`);
+    }
+    const reader = new FeedReader(
+      task,
+      (error) => this.logger.error(`${options.name} failed: ${error.message}`),
+      options.safetyPollMs,
+    );
+    this.byChannel.set(channel, [...(this.byChannel.get(channel) ?? []), reader]);
+    return reader;
   }
 
   get isConnected(): boolean {
-    return this.connected;
+    return this.mode === 'listening';
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.start();
+    const client = this.connect();
+    try {
+      await this.listen(client);
+    } catch (error) {
+      this.mode = 'stopped';
+      clearTimeout(this.retryTimer);
+      await this.end(client);
+      throw error;
+    }
+    for (const reader of this.readers()) reader.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.closing = true;
-    clearTimeout(this.restartTimer);
-    this.connected = false;
-    await this.subscriber?.close();
+    this.mode = 'stopped';
+    clearTimeout(this.retryTimer);
+    clearInterval(this.checkTimer);
+    for (const reader of this.readers()) reader.stop();
+    await this.end(this.client);
   }
 
-  private async start(): Promise<void> {
-    const subscriber = createSubscriber(
-      {
-        connectionString: this.url,
-        application_name: 'notifier-listener',
-        ...CONNECTION_SETTINGS,
-        // The paranoid check's SELECT fails on a half-open connection instead of hanging.
-        query_timeout: LISTENER_QUERY_TIMEOUT_MS,
-      },
-      {
-        parse: (payload) => payload,
-        paranoidChecking: PARANOID_CHECK_MS,
-        retryInterval: reconnectDelay,
-        retryLimit: Infinity,
-        retryTimeout: 0,
-      },
-    );
-    this.subscriber = subscriber;
-    subscriber.events.on('reconnect', (attempt) => this.lost(subscriber, attempt));
-    subscriber.events.on('connected', () => this.established(subscriber));
-    subscriber.events.on('error', (error) => this.failed(subscriber, error));
-    for (const [channel, handlers] of this.handlers) {
-      subscriber.notifications.on(channel, (payload: string | undefined) => {
-        for (const handler of handlers) handler(payload);
-      });
+  private connect(): Client {
+    this.mode = 'connecting';
+    const client = new Client({
+      connectionString: this.url,
+      application_name: 'notifier-listener',
+      ...CONNECTION_SETTINGS,
+      // The check's SELECT fails on a half-open connection instead of hanging.
+      query_timeout: CHECK_TIMEOUT_MS,
+    });
+    this.client = client;
+    client.on('notification', (message) => this.notified(client, message));
+    client.on('error', (error) => this.lost(client, error));
+    client.on('end', () => this.lost(client, new Error('the connection ended')));
+    return client;
+  }
+
+  private async listen(client: Client): Promise<void> {
+    await client.connect();
+    const channels = [...this.byChannel.keys()];
+    await client.query(channels.map((c) => `LISTEN ${client.escapeIdentifier(c)};`).join(' '));
+    if (client !== this.client || this.mode !== 'connecting') return;
+    this.mode = 'listening';
+    this.attempt = 0;
+    this.logger.log('Listening for changes');
+    this.checkTimer = setInterval(() => this.check(client), CHECK_MS);
+    for (const reader of this.readers()) reader.wake();
+  }
+
+  private check(client: Client): void {
+    client.query('SELECT 1').catch((error: Error) => this.lost(client, error));
+  }
+
+  private notified(client: Client, { channel }: Notification): void {
+    if (client !== this.client) return;
+    for (const reader of this.byChannel.get(channel) ?? []) reader.wake();
+  }
+
+  private lost(client: Client, error: Error): void {
+    if (client !== this.client || this.mode === 'stopped' || this.mode === 'idle') return;
+    if (this.mode === 'listening') {
+      this.logger.warn(`Listener connection lost (${error.message}); reconnecting`);
+    } else if (this.attempt % 10 === 9) {
+      this.logger.warn(`Listener reconnect attempt ${this.attempt + 1} failed: ${error.message}`);
     }
-    await subscriber.connect();
-    for (const channel of this.handlers.keys()) await subscriber.listenTo(channel);
-    this.established(subscriber);
+    this.mode = 'waiting';
+    this.client = undefined;
+    clearInterval(this.checkTimer);
+    void this.end(client);
+    this.retryTimer = setTimeout(() => this.reconnect(), reconnectDelay(this.attempt++));
   }
 
-  private established(subscriber: Subscriber): void {
-    if (subscriber !== this.subscriber || this.closing) return;
-    if (!this.connected) this.logger.log('Listening for changes');
-    this.connected = true;
-    for (const handler of this.connectedHandlers) handler();
+  private reconnect(): void {
+    if (this.mode !== 'waiting') return;
+    const client = this.connect();
+    this.listen(client).catch((error: Error) => this.lost(client, error));
   }
 
-  private lost(subscriber: Subscriber, attempt: number): void {
-    if (subscriber !== this.subscriber) return;
-    if (this.connected) this.logger.warn('Listener connection lost; reconnecting');
-    this.connected = false;
-    if (attempt % 10 === 0) this.logger.warn(`Listener reconnect attempt ${attempt}`);
+  /** Errors of a connection being let go are expected: they reach the debug log only. */
+  private async end(client: Client | undefined): Promise<void> {
+    if (!client) return;
+    const note = (error: Error) => this.logger.debug(`Ended listener: ${error.message}`);
+    client.removeAllListeners();
+    client.on('error', note);
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, END_LIMIT_MS)));
+    await Promise.race([client.end().catch(note), limit]).finally(() => clearTimeout(timer));
   }
 
-  /** pg-listen gave up on this client (LISTEN failed after a reconnect): start a fresh one. */
-  private failed(subscriber: Subscriber, error: Error): void {
-    if (subscriber !== this.subscriber || this.closing) return;
-    this.logger.error(`Listener failed: ${error.message}`);
-    this.connected = false;
-    subscriber
-      .close()
-      .catch((closeError: Error) =>
-        this.logger.debug(`Closing the failed listener: ${closeError.message}`),
-      );
-    this.restartTimer = setTimeout(() => {
-      this.start().catch((startError: Error) => this.failed(this.subscriber!, startError));
-    }, reconnectDelay(5));
+  private *readers(): Iterable<FeedReader> {
+    for (const readers of this.byChannel.values()) yield* readers;
   }
 }

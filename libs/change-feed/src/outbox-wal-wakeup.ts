@@ -4,7 +4,7 @@ import type { Client } from 'pg';
 import { LogicalReplicationService } from 'pg-logical-replication';
 import { CONNECTION_SETTINGS } from '@app/config';
 import { OUTBOX_PUBLICATION } from '@app/postgres-objects';
-import { reconnectDelay } from './change-feed';
+import { reconnectDelay } from './reconnect-delay';
 
 /** application_name of the leader's replication connection, as pg_stat_activity shows it. */
 export const OUTBOX_WAL_APPLICATION = 'notifier-outbox-wal';
@@ -80,10 +80,6 @@ export class OutboxWalWakeup {
     private readonly url: string,
     private readonly handlers: OutboxWalWakeupHandlers,
   ) {}
-
-  get isStreaming(): boolean {
-    return this.mode === 'streaming';
-  }
 
   start(): void {
     if (this.mode !== 'stopped') return;

@@ -6,7 +6,7 @@ export interface JwtVerification {
   audience?: string;
 }
 
-/** How the ingest leader learns of new outbox rows; see the README's "For operators". */
+/** How the ingest leader learns of new outbox rows; see docs/operators.md, "Waking the ingester". */
 export const OUTBOX_WAKE_MODES = ['wal', 'notify', 'poll'] as const;
 export type OutboxWakeMode = (typeof OUTBOX_WAKE_MODES)[number];
 export interface VapidKeys {

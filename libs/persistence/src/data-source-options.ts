@@ -13,8 +13,9 @@ import { CreatePushSubscriptions1764450000000 } from '../../../migrations/176445
 import { LeaveRoomForDeliveryReceipts1764500000000 } from '../../../migrations/1764500000000-LeaveRoomForDeliveryReceipts';
 import { PublishOnlyOutboxIds1764600000000 } from '../../../migrations/1764600000000-PublishOnlyOutboxIds';
 import { DrainOutboxThroughItsIndex1764610000000 } from '../../../migrations/1764610000000-DrainOutboxThroughItsIndex';
-import { AddDedupeKeys1764700000000 } from '../../../migrations/1764700000000-AddDedupeKeys';
-import { CreateUserPreferences1764710000000 } from '../../../migrations/1764710000000-CreateUserPreferences';
+import { RecordRetentionPerUser1764720000000 } from '../../../migrations/1764720000000-RecordRetentionPerUser';
+import { AddDedupeKeys1764800000000 } from '../../../migrations/1764800000000-AddDedupeKeys';
+import { CreateUserPreferences1764810000000 } from '../../../migrations/1764810000000-CreateUserPreferences';
 // By a relative path: this lib loads where no path alias resolves (see postgres-objects.ts).
 import { CONNECTION_SETTINGS, QUERY_TIMEOUTS } from '../../config/src/connection-settings';
 import { ClosedStreamEntity } from './entities/closed-stream.entity';
@@ -38,8 +39,9 @@ export const MIGRATIONS = [
   LeaveRoomForDeliveryReceipts1764500000000,
   PublishOnlyOutboxIds1764600000000,
   DrainOutboxThroughItsIndex1764610000000,
-  AddDedupeKeys1764700000000,
-  CreateUserPreferences1764710000000,
+  RecordRetentionPerUser1764720000000,
+  AddDedupeKeys1764800000000,
+  CreateUserPreferences1764810000000,
 ];
 
 export function dataSourceOptions(url: string, applicationName = 'notifier'): DataSourceOptions {

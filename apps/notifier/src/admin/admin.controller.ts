@@ -9,7 +9,9 @@ import {
 } from '@nestjs/swagger';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { JsonText, SendsJsonText } from '../notifications/json-text';
+import { MAX_PAYLOAD_BYTES } from '@app/postgres-objects';
 import { LogIdPipe, UserIdPipe } from '../validation/field-rules';
+import { JsonFieldText, JsonTextWithin } from '../validation/json-field-text';
 import { AdminRoutes } from '../route-access';
 import {
   AcceptedDto,
@@ -36,8 +38,12 @@ export class AdminController {
     type: ErrorBodyDto,
     description: 'A field breaks an outbox rule; the message names it',
   })
-  async create(@Body() body: CreateNotificationDto): Promise<AcceptedDto> {
-    await this.admin.enqueue(body);
+  async create(
+    @Body() body: CreateNotificationDto,
+    @JsonFieldText('payload', new JsonTextWithin('payload', MAX_PAYLOAD_BYTES))
+    payload: string | undefined,
+  ): Promise<AcceptedDto> {
+    await this.admin.enqueue(body.userId, body.type, payload ?? '{}');
     return { accepted: true };
   }
 

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { Allow, IsOptional, IsString, MaxLength } from 'class-validator';
 import { MAX_PAYLOAD_BYTES, NOTIFICATION_TYPE_PATTERN } from '@app/postgres-objects';
 import { PageQueryDto } from '../validation/page-query.dto';
 import { NotificationDto } from '../notifications/notification.dto';
-import { IsJsonWithin, IsLogId, IsNotificationType, IsUserId } from '../validation/field-rules';
+import { IsLogId, IsNotificationType, IsUserId } from '../validation/field-rules';
 
 export class CreateNotificationDto {
   @ApiProperty({ example: 'user-42', description: '1–200 characters, no control characters' })
@@ -20,10 +20,14 @@ export class CreateNotificationDto {
   @IsNotificationType()
   type: string = 'message';
 
-  @ApiPropertyOptional({ example: { orderId: 1234 }, description: 'Any JSON, at most 64 KiB' })
-  @IsOptional()
-  @IsJsonWithin(MAX_PAYLOAD_BYTES)
-  payload: unknown = {};
+  /** For the OpenAPI document: the payload is read from the raw body (JsonFieldText). */
+  @ApiPropertyOptional({
+    example: { orderId: 1234 },
+    default: {},
+    description: `Any JSON, at most ${MAX_PAYLOAD_BYTES} bytes; stored as written, numbers exact`,
+  })
+  @Allow()
+  payload?: unknown;
 }
 
 export class AcceptedDto {

@@ -1,17 +1,13 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { ClosedStreamRepository, NotificationRepository, OutboxRepository } from '@app/persistence';
+import { NotificationRepository, OutboxRepository } from '@app/persistence';
 import { OutboxIngester } from '../ingest/outbox-ingester';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { jsonPage, JsonText } from '../notifications/json-text';
 import { adminNotificationJson } from '../notifications/notification-json';
+import { ClosedStreams } from '../stream/closed-streams';
 import { StreamHub } from '../stream/stream-hub';
-import {
-  AdminNotificationsQueryDto,
-  ConnectionDto,
-  CreateNotificationDto,
-  StatsDto,
-} from './admin.dto';
+import { AdminNotificationsQueryDto, ConnectionDto, StatsDto } from './admin.dto';
 
 @Injectable()
 export class AdminService {
@@ -20,14 +16,17 @@ export class AdminService {
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly log: NotificationRepository,
-    private readonly closedStreams: ClosedStreamRepository,
+    private readonly closedStreams: ClosedStreams,
     private readonly hub: StreamHub,
     private readonly ingester: OutboxIngester,
     private readonly metrics: NotifierMetrics,
   ) {}
 
-  /** Same path as any producer: the outbox, so the ordering invariant holds for admins too. */
-  enqueue({ userId, type, payload }: CreateNotificationDto): Promise<void> {
+  /**
+   * Same path as any producer: the outbox, so the ordering invariant holds for admins too.
+   * `payload` is JSON text as the client wrote it, so Postgres stores its numbers exactly.
+   */
+  enqueue(userId: string, type: string, payload: string): Promise<void> {
     return this.outbox.enqueue(userId, type, payload);
   }
 
@@ -74,12 +73,12 @@ export class AdminService {
     }));
   }
 
-  /** Every instance ends the user's streams when the change NOTIFY reaches it. */
+  /** This instance before it answers; the others when the change NOTIFY reaches them. */
   closeStream(userId: string, reason: string | undefined): Promise<void> {
     return this.closedStreams.close(userId, reason ?? null);
   }
 
-  async reopenStream(userId: string): Promise<void> {
-    await this.closedStreams.reopen(userId);
+  reopenStream(userId: string): Promise<void> {
+    return this.closedStreams.reopen(userId);
   }
 }

@@ -24,12 +24,15 @@ describe('chooseOutboxWake', () => {
       { ...CAPABLE, canReplicate: false },
       /ALTER ROLE notifier REPLICATION/,
     ],
-  ])('falls back to notify with a warning naming the cost when %s', (_, support, fix) => {
-    const choice = chooseOutboxWake({ mode: 'wal', explicit: false }, support);
-    expect(choice.mode).toBe('notify');
-    expect(choice.warning).toMatch(fix);
-    expect(choice.warning).toMatch(/serializes those commits database-wide/);
-  });
+  ])(
+    'falls back to adaptive polling, which takes no lock in producers’ transactions, when %s',
+    (_, support, fix) => {
+      const choice = chooseOutboxWake({ mode: 'wal', explicit: false }, support);
+      expect(choice.mode).toBe('poll');
+      expect(choice.warning).toMatch(fix);
+      expect(choice.warning).toMatch(/Falling back to OUTBOX_WAKE=poll/);
+    },
+  );
 
   it('refuses to start when OUTBOX_WAKE=wal was set and cannot work, saying what to change', () => {
     const both = { walLevel: 'minimal', role: 'app', canReplicate: false };

@@ -13,7 +13,8 @@ export interface OutboxWakeChoice {
 
 /**
  * The mode the ingester runs in. `wal` where the server and the role allow it; otherwise,
- * unless OUTBOX_WAKE=wal was set explicitly (then start-up stops), the NOTIFY trigger.
+ * unless OUTBOX_WAKE=wal was set explicitly (then start-up stops), adaptive polling: like
+ * `wal`, and unlike the NOTIFY trigger, it takes no lock in producers' transactions.
  */
 export function chooseOutboxWake(
   requested: NotifierConfig['outboxWake'],
@@ -39,11 +40,11 @@ export function chooseOutboxWake(
     );
   }
   return {
-    mode: 'notify',
+    mode: 'poll',
     warning:
-      `${why}. Falling back to OUTBOX_WAKE=notify: a NOTIFY trigger runs in every producer transaction, ` +
-      `and Postgres' global notification lock then serializes those commits database-wide ` +
-      `(32 producers reached 0.31x the commit rate of a plain INSERT). Fix the above, or set ` +
-      `OUTBOX_WAKE=notify to accept that or OUTBOX_WAKE=poll to trade it for up to 50 ms of latency.`,
+      `${why}. Falling back to OUTBOX_WAKE=poll: the ingest leader polls the outbox every few ` +
+      `milliseconds while rows come and every 50 ms when idle, which costs producers nothing but ` +
+      `adds a few milliseconds of latency. Fix the above for the WAL wake-up, or set OUTBOX_WAKE=poll ` +
+      `to keep polling without this warning.`,
   };
 }

@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { NotifierConfig, VapidKeys } from '@app/config';
 import { PushSubscriptionRepository } from '@app/persistence';
-import { checkEndpoint, EndpointVerdict } from './push-endpoint-policy';
+import { EndpointRefusal, PushEndpoint } from './push-endpoint-policy';
 import {
   PushSubscriptionDto,
   PushSubscriptionViewDto,
@@ -11,10 +11,14 @@ import {
 /** A user's subscriptions beyond this replace their oldest. */
 export const MAX_SUBSCRIPTIONS_PER_USER = 20;
 
-const ENDPOINT_PROBLEMS: Record<Exclude<EndpointVerdict, 'allowed'>, string> = {
+const ENDPOINT_PROBLEMS: Record<EndpointRefusal, string> = {
   'too-long': 'endpoint must be at most 1000 characters',
   'not-a-url': 'endpoint must be a URL',
   'not-https': 'endpoint must be an https: URL',
+  'not-canonical':
+    'endpoint must be written in its canonical URL form, as the browser gives it (lower-case host, no default port, nothing escaped or stripped when parsed)',
+  'host-not-plain':
+    'endpoint must be on a push service host named in plain a-z, 0-9, "." and "-" (no IP address)',
   'host-not-allowed': 'endpoint must be on a push service host that PUSH_ENDPOINT_HOSTS allows',
 };
 
@@ -35,12 +39,14 @@ export class PushSubscriptionsService {
 
   async subscribe(userId: string, { endpoint, keys }: PushSubscriptionDto): Promise<void> {
     this.enabledKeys();
-    const verdict = checkEndpoint(endpoint, this.config.push.endpointHosts);
-    if (verdict !== 'allowed') throw new BadRequestException([ENDPOINT_PROBLEMS[verdict]]);
+    const checked = PushEndpoint.check(endpoint, this.config.push.endpointHosts);
+    if (!(checked instanceof PushEndpoint)) {
+      throw new BadRequestException([ENDPOINT_PROBLEMS[checked]]);
+    }
     await this.subscriptions.save(
       {
         userId,
-        endpoint,
+        endpoint: checked.href,
         // Stored without padding, whichever form the browser sent.
         p256dh: Buffer.from(keys.p256dh, 'base64url').toString('base64url'),
         auth: Buffer.from(keys.auth, 'base64url').toString('base64url'),

@@ -14,7 +14,7 @@ import {
 } from '@app/persistence';
 import { IngestLeadership } from '../ingest/ingest-leadership';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
-import { checkEndpoint } from './push-endpoint-policy';
+import { PushEndpoint } from './push-endpoint-policy';
 import { pushBody } from './push-message';
 import { PushOutcome, PushSender } from './push-sender';
 
@@ -142,10 +142,12 @@ export class PushWorker implements OnApplicationBootstrap, BeforeApplicationShut
     if (!newest) {
       return Promise.resolve({ kind: 'failed', reason: 'the notifications were deleted' });
     }
-    const [{ endpoint, p256dh, auth }] = burst;
-    // The allowed hosts may have narrowed since the browser subscribed.
-    if (checkEndpoint(endpoint, this.config.push.endpointHosts) !== 'allowed') {
-      return Promise.resolve({ kind: 'failed', reason: 'endpoint host no longer allowed' });
+    const [{ endpoint: url, p256dh, auth }] = burst;
+    // Checked again at every send: the allowed hosts may have narrowed since the browser
+    // subscribed, and rows stored by an earlier version may not pass today's policy.
+    const endpoint = PushEndpoint.check(url, this.config.push.endpointHosts);
+    if (!(endpoint instanceof PushEndpoint)) {
+      return Promise.resolve({ kind: 'failed', reason: `endpoint refused: ${endpoint}` });
     }
     return this.sender.send(
       vapid,

@@ -24,7 +24,8 @@ export class LogReplay implements ReplaySource {
   }
 
   async pageAfter(userId: string, after: bigint): Promise<LogPage> {
-    const { rows, complete, deletedUpTo } = await this.log.replayPage(userId, after, this.limits);
-    return { events: rows.map(toLogEvent), complete, deletedUpTo };
+    const page = await this.log.replayPage(userId, after, this.limits);
+    const { rows, complete, deletedUpTo, newestId } = page;
+    return { events: rows.map(toLogEvent), complete, deletedUpTo, newestId };
   }
 }

@@ -15,10 +15,19 @@ export function toLogEvent(row: LogRow): LogEvent {
   };
 }
 
-/** Tells a resuming client that retention deleted the history before `oldestId`. */
-export function resetFrame(oldestId: bigint): Buffer {
-  const data = JSON.stringify({ reason: 'history-truncated', oldestId: oldestId.toString() });
-  return Buffer.from(encodeEvent({ event: 'reset', data }));
+/** Tells a resuming client that retention deleted its history before `oldestId`. */
+export function historyTruncatedFrame(oldestId: bigint): Buffer {
+  return resetFrame({ reason: 'history-truncated', oldestId: oldestId.toString() });
+}
+
+/** Tells a client that its resume point is past the log's newest id: it should reload. */
+export function aheadOfLogFrame(newestId: bigint): Buffer {
+  return resetFrame({ reason: 'ahead-of-log', newestId: newestId.toString() });
+}
+
+/** `event: reset`, without `id:`: the client's resume point moves only with rows. */
+function resetFrame(data: object): Buffer {
+  return Buffer.from(encodeEvent({ event: 'reset', data: JSON.stringify(data) }));
 }
 
 /** Tells the user's other tabs that notifications were read (no `id:`: not a resume point). */

@@ -1,8 +1,7 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { ChangeFeed } from '@app/change-feed';
 import { ReadStateChange, ReadStateChangeRepository } from '@app/persistence';
 import { CHANNELS } from '@app/postgres-objects';
-import { SingleFlight } from '@app/single-flight';
 import { readFrame } from './notification-frame';
 import { StreamHub } from './stream-hub';
 
@@ -15,31 +14,22 @@ const SAFETY_POLL_MS = 5_000;
  * instance reads the rows past its cursor, also after a listener reconnect and on a slow poll.
  */
 @Injectable()
-export class ReadStateRelay implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ReadStateRelay.name);
+export class ReadStateRelay implements OnApplicationBootstrap {
   private cursor?: bigint;
-  private readonly reader = new SingleFlight(
-    () => this.relay(),
-    (error) => this.logger.error(`Reading read-state changes failed: ${error.message}`),
-  );
-  private safetyPoll?: NodeJS.Timeout;
 
   constructor(
     private readonly hub: StreamHub,
     private readonly changes: ReadStateChangeRepository,
     feed: ChangeFeed,
   ) {
-    feed.on(CHANNELS.readState, () => this.reader.wake());
-    feed.onConnected(() => this.reader.wake());
+    feed.reader(CHANNELS.readState, () => this.relay(), {
+      name: 'Reading read-state changes',
+      safetyPollMs: SAFETY_POLL_MS,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.cursor = await this.changes.latestId();
-    this.safetyPoll = setInterval(() => this.reader.wake(), SAFETY_POLL_MS);
-  }
-
-  onApplicationShutdown(): void {
-    clearInterval(this.safetyPoll);
   }
 
   private async relay(): Promise<void> {

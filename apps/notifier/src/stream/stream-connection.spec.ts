@@ -64,8 +64,9 @@ class FakeLog implements ReplaySource {
     this.reads++;
     // One snapshot, as a statement sees it: rows appended while the read waits are not in it.
     const events = this.rows.filter((row) => row.id > after).slice(0, this.pageRows);
+    const newestId = this.rows.at(-1)?.id ?? 0n;
     await this.hold;
-    return { events, complete: events.length < this.pageRows, deletedUpTo: 0n };
+    return { events, complete: events.length < this.pageRows, deletedUpTo: 0n, newestId };
   }
 }
 
@@ -86,7 +87,13 @@ const ids = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
 
 function open(
-  options: { cursor?: number; replay?: boolean; expiresInMs?: number; log?: FakeLog } = {},
+  options: {
+    cursor?: number;
+    replay?: boolean;
+    liveFrom?: number;
+    expiresInMs?: number;
+    log?: FakeLog;
+  } = {},
 ) {
   const sink = new ControlledSink();
   const log = options.log ?? new FakeLog();
@@ -98,6 +105,7 @@ function open(
       expiresAt: Date.now() + (options.expiresInMs ?? 3_600_000),
       cursor: BigInt(options.cursor ?? 0),
       replay: options.replay ?? false,
+      liveFrom: BigInt(options.liveFrom ?? 0),
     },
     sink,
     settings,
@@ -187,6 +195,39 @@ describe('a replaying stream', () => {
     release();
     await readUntilSettled(sink);
     expect(sink.ids).toEqual(ids(1, 10));
+    stream.end('client');
+  });
+
+  it('resumed past the log’s end, sends `event: reset` (ahead-of-log) and then what the log gets', async () => {
+    const log = new FakeLog();
+    log.append(event(1), event(2));
+    const { sink, stream } = open({ replay: true, cursor: 1_000_000, liveFrom: 2, log });
+    await readUntilSettled(sink);
+    expect(stream.mode).toBe('live');
+    log.append(event(3));
+    stream.deliver(event(3));
+    sink.takeAll();
+    expect(sink.text).toBe(
+      'event: reset\ndata: {"reason":"ahead-of-log","newestId":"2"}\n\n' +
+        `id: 3\ndata: ${'x'.repeat(80)}\n\n`,
+    );
+    stream.end('client');
+  });
+
+  it('resumed past the log’s end, still sends a row appended after it opened and before its read', async () => {
+    const log = new FakeLog();
+    log.append(event(1), event(2));
+    let release!: () => void;
+    log.hold = new Promise((resolve) => (release = resolve));
+    // The hub had passed row 1 when the stream opened; row 2 came before the page was read.
+    const { sink, stream } = open({ replay: true, cursor: 1_000_000, liveFrom: 1, log });
+    stream.deliver(event(2));
+    release();
+    await readUntilSettled(sink);
+    expect(sink.text).toMatch(
+      /^event: reset\ndata: \{"reason":"ahead-of-log","newestId":"2"\}\n\n/,
+    );
+    expect(sink.ids).toEqual(['2']);
     stream.end('client');
   });
 

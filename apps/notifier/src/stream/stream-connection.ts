@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { encodeComment } from '@app/sse';
-import { LogEvent, resetFrame } from './notification-frame';
+import { aheadOfLogFrame, historyTruncatedFrame, LogEvent } from './notification-frame';
 import type { StreamSink } from './stream-sink';
 
 export type EndReason =
@@ -30,8 +30,10 @@ export interface LogPage {
   events: LogEvent[];
   /** False when the page was cut by its size: more rows may follow at once. */
   complete: boolean;
-  /** Retention may have deleted every id up to here. */
+  /** Retention deleted rows of this user up to here (0: none). */
   deletedUpTo: bigint;
+  /** The highest id the log has held, read with the page. */
+  newestId: bigint;
 }
 
 export interface ReplaySource {
@@ -58,6 +60,8 @@ export interface StreamOpening {
   /** The highest log id the client has; replayed from when `replay` is set. */
   cursor: bigint;
   replay: boolean;
+  /** Where the hub stood in the log when the stream opened: every later row reaches it live. */
+  liveFrom: bigint;
 }
 
 const HEARTBEAT = Buffer.from(encodeComment('ping'));
@@ -83,6 +87,7 @@ export class StreamConnection {
   private queuedBytes = 0;
   private flushedAtLastBeat = 0;
   private readonly expiresAt: number;
+  private readonly liveFrom: bigint;
 
   constructor(
     opening: StreamOpening,
@@ -95,6 +100,7 @@ export class StreamConnection {
     this.userId = opening.userId;
     this.position = opening.cursor;
     this.expiresAt = opening.expiresAt;
+    this.liveFrom = opening.liveFrom;
     this.held = new HeldEvents(settings.maxBufferBytes);
     sink.on('close', this.onSinkClosed);
     // A write racing the client's reset can fail; the stream then ends like any client that left.
@@ -184,6 +190,10 @@ export class StreamConnection {
       if (!(await this.writable())) return;
       const page = await this.source.pageAfter(this.userId, this.position);
       if (this.currentMode === 'ended') return;
+      if (page.newestId < this.position) {
+        this.rewindAheadOfLog(page.newestId);
+        continue;
+      }
       if (page.deletedUpTo > this.position) this.skipTruncated(page.deletedUpTo);
       const sent: LogEvent[] = [];
       for (const event of page.events) {
@@ -198,12 +208,23 @@ export class StreamConnection {
   }
 
   /**
-   * Retention deleted rows after the cursor: `event: reset` says so. It has no `id:`, so the
-   * client's resume point moves only with the rows that follow it.
+   * Retention deleted rows of this user after the cursor: `event: reset` says so. It has no
+   * `id:`, so the client's resume point moves only with the rows that follow it.
    */
   private skipTruncated(deletedUpTo: bigint): void {
     this.position = deletedUpTo;
-    this.queue(resetFrame(deletedUpTo + 1n));
+    this.queue(historyTruncatedFrame(deletedUpTo + 1n));
+  }
+
+  /**
+   * The cursor is past anything the log ever held (a restored database, a reset sequence):
+   * every row would be dropped as already sent. `event: reset` says so, and the replay goes
+   * on from where the hub stood when the stream opened (never past the log's end), so that
+   * nothing appended since is skipped.
+   */
+  private rewindAheadOfLog(newestId: bigint): void {
+    this.position = newestId < this.liveFrom ? newestId : this.liveFrom;
+    this.queue(aheadOfLogFrame(newestId));
   }
 
   /** Writes what was held; true when live, false when it must read on (held too much or it did not fit). */

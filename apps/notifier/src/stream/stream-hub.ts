@@ -8,7 +8,6 @@ import { ChangeFeed } from '@app/change-feed';
 import { NotifierConfig } from '@app/config';
 import { LogRow, NotificationRepository, PageLimits } from '@app/persistence';
 import { CHANNELS } from '@app/postgres-objects';
-import { SingleFlight } from '@app/single-flight';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { DeliveryReceipts } from '../receipts/delivery-receipts';
 import { traceDeliveryBatch } from '../tracing/notifier-tracer';
@@ -35,16 +34,11 @@ export class StreamHub
   private nextConnectionId = 1;
   /** Every log row up to here has been handed to the streams open at the time. */
   private dispatchedUpTo?: bigint;
-  private readonly reader = new SingleFlight(
-    () => this.readLog(),
-    (error) => this.logger.error(`Reading the log failed: ${error.message}`),
-  );
   private readonly settings: StreamSettings;
   /** The whole instance reads one live page at a time: bounded like one stream's buffer. */
   private readonly livePage: PageLimits;
   private draining = false;
   private whenEmpty?: () => void;
-  private safetyPoll?: NodeJS.Timeout;
 
   constructor(
     private readonly config: NotifierConfig,
@@ -57,13 +51,14 @@ export class StreamHub
     const { maxBufferBytes, heartbeatMs } = config.sse;
     this.settings = { maxBufferBytes, heartbeatMs, endGraceMs: END_GRACE_MS };
     this.livePage = { rows: 1000, bytes: maxBufferBytes };
-    feed.on(CHANNELS.appended, () => this.reader.wake());
-    feed.onConnected(() => this.reader.wake());
+    feed.reader(CHANNELS.appended, () => this.readLog(), {
+      name: 'Reading the log',
+      safetyPollMs: SAFETY_POLL_MS,
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     this.dispatchedUpTo = await this.log.latestId();
-    this.safetyPoll = setInterval(() => this.reader.wake(), SAFETY_POLL_MS);
   }
 
   /**
@@ -72,7 +67,6 @@ export class StreamHub
    */
   async beforeApplicationShutdown(): Promise<void> {
     this.draining = true;
-    clearInterval(this.safetyPoll);
     const drainMs = this.config.shutdownDrainMs;
     const streams = [...this.streams()];
     const timers = streams.map((stream) =>
@@ -118,6 +112,7 @@ export class StreamHub
         expiresAt,
         cursor: resumeFrom ?? this.dispatchedUpTo!,
         replay: resumeFrom !== undefined,
+        liveFrom: this.dispatchedUpTo!,
       },
       sink,
       this.settings,

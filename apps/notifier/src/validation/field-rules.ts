@@ -1,6 +1,6 @@
 import { BadRequestException, PipeTransform } from '@nestjs/common';
 import { Matches, ValidateBy, ValidationOptions } from 'class-validator';
-import { isValidUserId } from '@app/auth';
+import { isValidUserId, USER_ID_RULE } from '@app/auth';
 import { NOTIFICATION_TYPE_PATTERN } from '@app/postgres-objects';
 import { isLogId } from '@app/sse';
 
@@ -29,22 +29,7 @@ export const IsUserId = (options?: ValidationOptions) =>
       name: 'isUserId',
       validator: {
         validate: isValidUserId,
-        defaultMessage: (args) =>
-          `${args?.property ?? 'value'} must be 1–200 characters without control characters`,
-      },
-    },
-    options,
-  );
-
-export const IsJsonWithin = (bytes: number, options?: ValidationOptions) =>
-  ValidateBy(
-    {
-      name: 'isJsonWithin',
-      validator: {
-        validate: (value) =>
-          value !== undefined && Buffer.byteLength(JSON.stringify(value)) <= bytes,
-        defaultMessage: (args) =>
-          `${args?.property ?? 'value'} must be JSON of at most ${bytes} bytes`,
+        defaultMessage: (args) => `${args?.property ?? 'value'} must be ${USER_ID_RULE}`,
       },
     },
     options,
@@ -63,7 +48,7 @@ export class LogIdPipe implements PipeTransform<unknown, bigint> {
 export class UserIdPipe implements PipeTransform<unknown, string> {
   transform(value: unknown): string {
     if (!isValidUserId(value)) {
-      throw new BadRequestException('userId must be 1–200 characters without control characters');
+      throw new BadRequestException(`userId must be ${USER_ID_RULE}`);
     }
     return value;
   }

@@ -41,8 +41,10 @@ export interface LogPage {
 }
 
 export interface ReplayPage extends LogPage {
-  /** Retention may have deleted every id up to here. */
+  /** Retention deleted rows of this user up to here (0: none). */
   deletedUpTo: bigint;
+  /** The highest id the log has held: a resume point above it is not from this log. */
+  newestId: bigint;
 }
 
 type SizedRow = LogRow & { bytesThrough: string };
@@ -124,13 +126,25 @@ const DRAIN = new PreparedStatement<AppendResult>(
 const LIVE_PAGE = new PreparedStatement<SizedRow>('notifier_live_page', sizedPage(''));
 
 /**
- * The retention watermark is read in the same statement: one snapshot, so if retention deleted
- * rows this page should hold, the watermark raised before that delete is visible too.
+ * Read in the same statement as the page, so in one snapshot: the highest id of this user's
+ * that retention deleted (written in the same statement as its delete, so either the rows or
+ * the record are visible), and the newest id the log ever held (its last row, or what
+ * retention deleted when it deleted everything). A client holds no id that was not in the log
+ * when it got it, so a resume point above the newest id is from another database's history.
  */
-const REPLAY_PAGE = new PreparedStatement<SizedRow & { deletedUpTo: string }>(
+const REPLAY_PAGE = new PreparedStatement<SizedRow & { deletedUpTo: string; newestId: string }>(
   'notifier_replay_page',
-  `SELECT watermark."deletedUpTo", sent.*
-   FROM (SELECT coalesce(max(deleted_up_to), 0)::text AS "deletedUpTo" FROM retention_watermark) AS watermark
+  `SELECT head."deletedUpTo", head."newestId", sent.*
+   FROM (
+     SELECT
+       coalesce((SELECT deleted_up_to FROM retention_user_watermarks WHERE user_id = $4), 0)::text
+         AS "deletedUpTo",
+       greatest(
+         (SELECT max(id) FROM notifications),
+         (SELECT max(deleted_up_to) FROM retention_watermark),
+         0
+       )::text AS "newestId"
+   ) AS head
    LEFT JOIN LATERAL (${sizedPage('AND user_id = $4')}) AS sent ON true
    ORDER BY sent.id::bigint`,
 );
@@ -179,6 +193,7 @@ export class NotificationRepository {
     const page = rows.filter((row) => row.id !== null);
     return {
       deletedUpTo: BigInt(rows[0].deletedUpTo),
+      newestId: BigInt(rows[0].newestId),
       rows: page.map(toLogRow),
       complete: isComplete(page, limits),
     };
@@ -227,13 +242,25 @@ export class NotificationRepository {
     return row.id === null ? undefined : BigInt(row.id);
   }
 
-  /** Deletes the log up to and including an id; returns how many rows went. */
+  /**
+   * Deletes the log up to and including an id, and records for each user whose rows went the
+   * highest id deleted, in the same statement (see REPLAY_PAGE); returns how many rows went.
+   * Users are recorded in one order, so concurrent runs lock their rows alike.
+   */
   async deleteUpTo(id: bigint): Promise<number> {
-    const [, deleted] = await this.db.query<[unknown, number]>(
-      `DELETE FROM notifications WHERE id <= $1`,
+    const [row] = await this.db.query<{ deleted: number }[]>(
+      `WITH deleted AS (
+         DELETE FROM notifications WHERE id <= $1 RETURNING user_id, id
+       ), recorded AS (
+         INSERT INTO retention_user_watermarks (user_id, deleted_up_to)
+         SELECT user_id, max(id) FROM deleted GROUP BY user_id ORDER BY user_id
+         ON CONFLICT (user_id) DO UPDATE SET deleted_up_to =
+           greatest(retention_user_watermarks.deleted_up_to, excluded.deleted_up_to)
+       )
+       SELECT count(*)::int AS deleted FROM deleted`,
       [id.toString()],
     );
-    return deleted;
+    return row.deleted;
   }
 
   /**

@@ -19,12 +19,15 @@ const ENQUEUE_FIELDS = { value: 'payload' };
 export class OutboxRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** A row the outbox's rules refuse fails as InvalidValueError (see database-errors). */
-  async enqueue(userId: string, type: string, payload: unknown): Promise<void> {
+  /**
+   * `payload` is JSON text, parsed by Postgres alone so that its numbers stay exact. A row the
+   * outbox's rules refuse fails as InvalidValueError (see database-errors).
+   */
+  async enqueue(userId: string, type: string, payload: string): Promise<void> {
     await translatingDatabaseErrors(ENQUEUE_FIELDS, () =>
       this.db.query(
         `INSERT INTO notification_outbox (user_id, type, payload) VALUES ($1, $2, $3::jsonb)`,
-        [userId, type, JSON.stringify(payload)],
+        [userId, type, payload],
       ),
     );
   }

@@ -19,8 +19,8 @@ const PIN_DRAIN_SEARCH_PATH = `
                    current_schema());
   END $$`;
 
-export class AddDedupeKeys1764700000000 implements MigrationInterface {
-  name = 'AddDedupeKeys1764700000000';
+export class AddDedupeKeys1764800000000 implements MigrationInterface {
+  name = 'AddDedupeKeys1764800000000';
 
   async up(db: QueryRunner): Promise<void> {
     await db.query(`
