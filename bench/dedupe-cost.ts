@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../libs/persistence/src';
+import { MIGRATIONS } from '../migrations';
+import { processCpu } from './systems/processes';
 
 const SERVER_URL = process.argv[2] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROWS = Number(process.env.DEDUPE_ROWS ?? 100_000);
 const BATCH = 1000;
 const REPEATS = Number(process.env.DEDUPE_REPEATS ?? 3);
-/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
 
 /** What the outbox rows carry: no key, a key of their own, or one key in ten already used. */
 const SCENARIOS = {
@@ -62,25 +61,20 @@ async function drainOnce(
     await client.query('CHECKPOINT');
     const [{ pid }] = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows;
     const walBefore = await walPosition(client);
-    const cpuBefore = cpuSeconds(pid);
+    const cpuBefore = await cpuMs(pid);
     for (;;) {
-      const { rows } = await client.query<{ moved: number }>(
-        'SELECT moved FROM notifier_drain_outbox($1)',
+      const { rows } = await client.query<{ taken: number }>(
+        'SELECT taken FROM notifier_drain_outbox($1) LIMIT 1',
         [BATCH],
       );
-      if (rows[0].moved === 0 && (await outboxEmpty(client))) break;
+      if (rows[0].taken === 0) break;
     }
-    const cpu = cpuSeconds(pid) - cpuBefore;
+    const cpu = (await cpuMs(pid)) - cpuBefore;
     const wal = (await walPosition(client)) - walBefore;
-    return { cpu: (cpu / ROWS) * 1e6, wal: wal / ROWS };
+    return { cpu: (cpu / ROWS) * 1000, wal: wal / ROWS };
   } finally {
     await client.end();
   }
-}
-
-async function outboxEmpty(client: Client): Promise<boolean> {
-  const { rows } = await client.query('SELECT 1 FROM notification_outbox LIMIT 1');
-  return rows.length === 0;
 }
 
 async function walPosition(client: Client): Promise<number> {
@@ -90,9 +84,8 @@ async function walPosition(client: Client): Promise<number> {
   return Number(rows[0].bytes);
 }
 
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+async function cpuMs(pid: number): Promise<number> {
+  return (await processCpu(pid))!.own;
 }
 
 /** A fresh database with every migration, or with those before dedupe keys (`beforeDedupe`). */
@@ -104,17 +97,13 @@ async function migratedDatabase(name: string, beforeDedupe: boolean): Promise<st
   await admin.end();
   const url = new URL(SERVER_URL);
   url.pathname = `/${name}`;
-  const options = dataSourceOptions(url.toString());
-  const migrations = options.migrations as { name: string }[];
-  const dedupe = migrations.findIndex(
+  const dedupe = MIGRATIONS.findIndex(
     (migration) => migration.name === 'AddDedupeKeys1764800000000',
   );
-  const dataSource = await new DataSource({
-    ...options,
-    migrations: beforeDedupe
-      ? (migrations.slice(0, dedupe) as typeof options.migrations)
-      : migrations,
-  } as typeof options).initialize();
+  const migrations = beforeDedupe ? MIGRATIONS.slice(0, dedupe) : MIGRATIONS;
+  const dataSource = await new DataSource(
+    dataSourceOptions(url.toString(), migrations),
+  ).initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });
   } finally {

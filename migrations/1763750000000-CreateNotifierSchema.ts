@@ -1,10 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import {
-  CHANNELS,
-  MAX_PAYLOAD_BYTES,
-  NOTIFICATION_TYPE_PATTERN,
-  OUTBOX_NOTIFY_TRIGGER,
-} from '../libs/postgres-objects/src';
 
 /**
  * The outbox producers write to, the log only the ingester writes to, and the closed streams.
@@ -24,9 +18,9 @@ export class CreateNotifierSchema1763750000000 implements MigrationInterface {
         CONSTRAINT outbox_user_id_1_to_200_chars_without_control_characters
           CHECK (char_length(user_id) BETWEEN 1 AND 200 AND user_id !~ '[\\x01-\\x1f\\x7f-\\x9f]'),
         CONSTRAINT outbox_type_matches_a_z_0_9_dot_colon_dash_underscore_1_to_100
-          CHECK (type ~ '${NOTIFICATION_TYPE_PATTERN}'),
+          CHECK (type ~ '^[A-Za-z0-9_.:-]{1,100}$'),
         CONSTRAINT outbox_payload_at_most_64_kib
-          CHECK (octet_length(payload::text) <= ${MAX_PAYLOAD_BYTES})
+          CHECK (octet_length(payload::text) <= 65536)
       )`);
 
     await db.query(`CREATE SEQUENCE notifications_id_seq AS bigint`);
@@ -56,11 +50,11 @@ export class CreateNotifierSchema1763750000000 implements MigrationInterface {
     await db.query(`
       CREATE FUNCTION notifier_wake_ingester() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM pg_notify('${CHANNELS.outbox}', '');
+        PERFORM pg_notify('notification_outbox', '');
         RETURN NULL;
       END $$`);
     await db.query(`
-      CREATE TRIGGER ${OUTBOX_NOTIFY_TRIGGER}
+      CREATE TRIGGER notification_outbox_inserted
         AFTER INSERT ON notification_outbox
         FOR EACH STATEMENT EXECUTE FUNCTION notifier_wake_ingester()`);
 
@@ -70,7 +64,7 @@ export class CreateNotifierSchema1763750000000 implements MigrationInterface {
       BEGIN
         SELECT max(id) INTO newest FROM appended;
         IF newest IS NOT NULL THEN
-          PERFORM pg_notify('${CHANNELS.appended}', newest::text);
+          PERFORM pg_notify('notifications_appended', newest::text);
         END IF;
         RETURN NULL;
       END $$`);
@@ -82,7 +76,7 @@ export class CreateNotifierSchema1763750000000 implements MigrationInterface {
     await db.query(`
       CREATE FUNCTION notifier_announce_closed_streams() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM pg_notify('${CHANNELS.closedStreams}', '');
+        PERFORM pg_notify('closed_streams_changed', '');
         RETURN NULL;
       END $$`);
     await db.query(`

@@ -1,5 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { MAX_PAYLOAD_BYTES, NOTIFICATION_TYPE_PATTERN } from '../libs/postgres-objects/src';
 
 /**
  * Change feed from any table: `SELECT notifier_watch('orders', 'customer_id')` makes every
@@ -19,7 +18,7 @@ export class CreateTableWatches1763850000000 implements MigrationInterface {
         table_oid regclass PRIMARY KEY,
         user_column text NOT NULL,
         type text CONSTRAINT notifier_watches_type_matches_the_outbox_rule
-          CHECK (type ~ '${NOTIFICATION_TYPE_PATTERN}'),
+          CHECK (type ~ '^[A-Za-z0-9_.:-]{1,100}$'),
         columns text[] CONSTRAINT notifier_watches_columns_not_empty
           CHECK (cardinality(columns) > 0),
         key_columns text[] NOT NULL,
@@ -58,7 +57,7 @@ const FIT_PAYLOAD = `
     dropped text[] := '{}';
     largest text;
   BEGIN
-    WHILE octet_length(payload::text) > ${MAX_PAYLOAD_BYTES} AND payload->'row' <> '{}' LOOP
+    WHILE octet_length(payload::text) > 65536 AND payload->'row' <> '{}' LOOP
       SELECT key INTO largest FROM jsonb_each(payload->'row')
       ORDER BY octet_length(value::text) DESC, key LIMIT 1;
       dropped := dropped || largest;
@@ -163,10 +162,10 @@ const WATCH = `
       RAISE invalid_parameter_value USING MESSAGE = 'columns must name at least one column, or be NULL for all';
     END IF;
 
-    IF coalesce(type, table_name || '.update') !~ '${NOTIFICATION_TYPE_PATTERN}' THEN
+    IF coalesce(type, table_name || '.update') !~ '^[A-Za-z0-9_.:-]{1,100}$' THEN
       RAISE invalid_parameter_value USING MESSAGE = CASE WHEN type IS NULL
         THEN format('the table name %L cannot make a notification type (<table>.<operation>)', table_name)
-        ELSE format('type %L does not match ${NOTIFICATION_TYPE_PATTERN}', type) END,
+        ELSE format('type %L does not match ^[A-Za-z0-9_.:-]{1,100}$', type) END,
         HINT = 'Pass a type made of letters, digits and _ . : - (at most 100 characters).';
     END IF;
 

@@ -1,14 +1,22 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { LOCK_SPACE, LOCKS } from '../libs/postgres-objects/src';
 
-/** The first drain function; AddTraceparent replaces it, and puts it back when reverted. */
-export const CREATE_DRAIN_OUTBOX = `
+/**
+ * The ingester's drain as one function, so that a batch is one statement (one round trip) in
+ * its own transaction. The transaction-level advisory lock serializes drains: ids are handed
+ * out in commit order, so a reader resuming with `id > n` never skips a row committed later.
+ */
+export class CreateDrainOutboxFunction1763900000000 implements MigrationInterface {
+  name = 'CreateDrainOutboxFunction1763900000000';
+
+  async up(db: QueryRunner): Promise<void> {
+    // 1852798054 is 0x6e6f7466 ("notf"): the first key of every Notifier advisory lock.
+    await db.query(`
       CREATE FUNCTION notifier_drain_outbox(batch integer)
       RETURNS TABLE (moved integer, last_id bigint, lag_seconds float8[])
       LANGUAGE plpgsql AS $$
       BEGIN
         -- One drain at a time, so that log ids follow commit order.
-        PERFORM pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCKS.drain});
+        PERFORM pg_advisory_xact_lock(1852798054, 2);
         RETURN QUERY
         WITH taken AS (
           DELETE FROM notification_outbox
@@ -23,18 +31,7 @@ export const CREATE_DRAIN_OUTBOX = `
         SELECT count(*)::integer, max(appended.id),
           coalesce(array_agg(extract(epoch FROM clock_timestamp() - appended.created_at)::float8), '{}')
         FROM appended;
-      END $$`;
-
-/**
- * The ingester's drain as one function, so that a batch is one statement (one round trip) in
- * its own transaction. The transaction-level advisory lock serializes drains: ids are handed
- * out in commit order, so a reader resuming with `id > n` never skips a row committed later.
- */
-export class CreateDrainOutboxFunction1763900000000 implements MigrationInterface {
-  name = 'CreateDrainOutboxFunction1763900000000';
-
-  async up(db: QueryRunner): Promise<void> {
-    await db.query(CREATE_DRAIN_OUTBOX);
+      END $$`);
   }
 
   async down(db: QueryRunner): Promise<void> {

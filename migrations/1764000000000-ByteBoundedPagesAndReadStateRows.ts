@@ -1,17 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { CHANNELS, LOCK_SPACE, LOCKS } from '../libs/postgres-objects/src';
-
-/** Kept until a later migration computed the size in the drain itself (and on its way down). */
-export const CREATE_MEASURE_PAYLOAD = `
-      CREATE FUNCTION notifier_measure_payload() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        NEW.payload_bytes := octet_length(NEW.payload::text);
-        RETURN NEW;
-      END $$`;
-export const CREATE_MEASURE_PAYLOAD_TRIGGER = `
-      CREATE TRIGGER notifications_payload_bytes
-        BEFORE INSERT OR UPDATE OF payload ON notifications
-        FOR EACH ROW EXECUTE FUNCTION notifier_measure_payload()`;
 
 /**
  * Pages of the log are bounded in bytes: each row carries the size of its payload as the
@@ -32,13 +19,21 @@ export class ByteBoundedPagesAndReadStateRows1764000000000 implements MigrationI
     await db.query(`ALTER TABLE notifications ADD COLUMN payload_bytes integer`);
     await db.query(`UPDATE notifications SET payload_bytes = octet_length(payload::text)`);
     await db.query(`ALTER TABLE notifications ALTER COLUMN payload_bytes SET NOT NULL`);
-    await db.query(CREATE_MEASURE_PAYLOAD);
-    await db.query(CREATE_MEASURE_PAYLOAD_TRIGGER);
+    await db.query(`
+      CREATE FUNCTION notifier_measure_payload() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.payload_bytes := octet_length(NEW.payload::text);
+        RETURN NEW;
+      END $$`);
+    await db.query(`
+      CREATE TRIGGER notifications_payload_bytes
+        BEFORE INSERT OR UPDATE OF payload ON notifications
+        FOR EACH ROW EXECUTE FUNCTION notifier_measure_payload()`);
 
     await db.query(`
       CREATE OR REPLACE FUNCTION notifier_announce_append() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM pg_notify('${CHANNELS.appended}', '');
+        PERFORM pg_notify('notifications_appended', '');
         RETURN NULL;
       END $$`);
 
@@ -53,11 +48,12 @@ export class ByteBoundedPagesAndReadStateRows1764000000000 implements MigrationI
         CONSTRAINT read_state_changes_ids_or_up_to CHECK ((ids IS NULL) <> (up_to IS NULL))
       )`);
     await db.query(`ALTER SEQUENCE read_state_changes_id_seq OWNED BY read_state_changes.id`);
+    // 1852798054 is 0x6e6f7466 ("notf"): the first key of every Notifier advisory lock.
     await db.query(`
       CREATE FUNCTION notifier_next_read_state_change_id() RETURNS bigint LANGUAGE plpgsql AS $$
       BEGIN
-        PERFORM pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCKS.readState});
-        PERFORM pg_notify('${CHANNELS.readState}', '');
+        PERFORM pg_advisory_xact_lock(1852798054, 3);
+        PERFORM pg_notify('notifications_read', '');
         RETURN nextval('read_state_changes_id_seq');
       END $$`);
   }
@@ -71,7 +67,7 @@ export class ByteBoundedPagesAndReadStateRows1764000000000 implements MigrationI
       BEGIN
         SELECT max(id) INTO newest FROM appended;
         IF newest IS NOT NULL THEN
-          PERFORM pg_notify('${CHANNELS.appended}', newest::text);
+          PERFORM pg_notify('notifications_appended', newest::text);
         END IF;
         RETURN NULL;
       END $$`);

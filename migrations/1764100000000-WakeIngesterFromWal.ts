@@ -1,5 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { OUTBOX_NOTIFY_TRIGGER, OUTBOX_PUBLICATION } from '../libs/postgres-objects/src';
 
 /**
  * Producers' transactions run no NOTIFY by default: a transaction that ran NOTIFY takes
@@ -13,11 +12,11 @@ export class WakeIngesterFromWal1764100000000 implements MigrationInterface {
   name = 'WakeIngesterFromWal1764100000000';
 
   async up(db: QueryRunner): Promise<void> {
-    await db.query(`DROP TRIGGER IF EXISTS ${OUTBOX_NOTIFY_TRIGGER} ON notification_outbox`);
+    await db.query(`DROP TRIGGER IF EXISTS notification_outbox_inserted ON notification_outbox`);
     await db.query(`
       DO $$ BEGIN
-        IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = '${OUTBOX_PUBLICATION}') THEN
-          CREATE PUBLICATION ${OUTBOX_PUBLICATION} FOR TABLE notification_outbox
+        IF NOT EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'notifier_outbox') THEN
+          CREATE PUBLICATION notifier_outbox FOR TABLE notification_outbox
             WITH (publish = 'insert');
         END IF;
       END $$`);
@@ -27,7 +26,7 @@ export class WakeIngesterFromWal1764100000000 implements MigrationInterface {
       DECLARE
         present boolean := EXISTS (
           SELECT 1 FROM pg_trigger
-          WHERE tgrelid = 'notification_outbox'::regclass AND tgname = '${OUTBOX_NOTIFY_TRIGGER}');
+          WHERE tgrelid = 'notification_outbox'::regclass AND tgname = 'notification_outbox_inserted');
       BEGIN
         IF mode IS NULL OR mode NOT IN ('wal', 'notify', 'poll') THEN
           RAISE EXCEPTION 'outbox wake mode must be wal, notify or poll, not %', mode
@@ -35,7 +34,7 @@ export class WakeIngesterFromWal1764100000000 implements MigrationInterface {
         END IF;
         IF mode = 'notify' AND NOT present THEN
           BEGIN
-            CREATE TRIGGER ${OUTBOX_NOTIFY_TRIGGER}
+            CREATE TRIGGER notification_outbox_inserted
               AFTER INSERT ON notification_outbox
               FOR EACH STATEMENT EXECUTE FUNCTION notifier_wake_ingester();
           EXCEPTION WHEN duplicate_object THEN
@@ -43,7 +42,7 @@ export class WakeIngesterFromWal1764100000000 implements MigrationInterface {
             NULL;
           END;
         ELSIF mode <> 'notify' AND present THEN
-          DROP TRIGGER IF EXISTS ${OUTBOX_NOTIFY_TRIGGER} ON notification_outbox;
+          DROP TRIGGER IF EXISTS notification_outbox_inserted ON notification_outbox;
         END IF;
       END $$`);
   }
@@ -51,6 +50,6 @@ export class WakeIngesterFromWal1764100000000 implements MigrationInterface {
   async down(db: QueryRunner): Promise<void> {
     await db.query(`SELECT notifier_set_outbox_wake('notify')`);
     await db.query(`DROP FUNCTION notifier_set_outbox_wake(text)`);
-    await db.query(`DROP PUBLICATION IF EXISTS ${OUTBOX_PUBLICATION}`);
+    await db.query(`DROP PUBLICATION IF EXISTS notifier_outbox`);
   }
 }

@@ -1,5 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { OUTBOX_PUBLICATION } from '../libs/postgres-objects/src';
 
 /**
  * The wake-up reads only that an outbox insert committed, never the row. Publishing the id
@@ -10,10 +9,10 @@ export class PublishOnlyOutboxIds1764600000000 implements MigrationInterface {
   name = 'PublishOnlyOutboxIds1764600000000';
 
   async up(db: QueryRunner): Promise<void> {
-    await db.query(`ALTER PUBLICATION ${OUTBOX_PUBLICATION} SET TABLE notification_outbox (id)`);
+    await db.query(`ALTER PUBLICATION notifier_outbox SET TABLE notification_outbox (id)`);
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query(`ALTER PUBLICATION ${OUTBOX_PUBLICATION} SET TABLE notification_outbox`);
+    await db.query(`ALTER PUBLICATION notifier_outbox SET TABLE notification_outbox`);
   }
 }

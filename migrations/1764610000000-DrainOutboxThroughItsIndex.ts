@@ -1,11 +1,4 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { LOCK_SPACE, LOCKS } from '../libs/postgres-objects/src';
-import {
-  CREATE_MEASURE_PAYLOAD,
-  CREATE_MEASURE_PAYLOAD_TRIGGER,
-} from './1764000000000-ByteBoundedPagesAndReadStateRows';
-import { PIN_FUNCTION_SEARCH_PATHS } from './1764210000000-PinFunctionSearchPath';
-import { CREATE_TRACED_DRAIN_OUTBOX } from './1764300000000-AddTraceparent';
 
 /**
  * The drain's cost follows its batch, not the outbox's history.
@@ -24,13 +17,14 @@ export class DrainOutboxThroughItsIndex1764610000000 implements MigrationInterfa
   async up(db: QueryRunner): Promise<void> {
     await db.query(`DROP TRIGGER notifications_payload_bytes ON notifications`);
     await db.query(`DROP FUNCTION notifier_measure_payload()`);
+    // 1852798054 is 0x6e6f7466 ("notf"): the first key of every Notifier advisory lock.
     await db.query(`
       CREATE OR REPLACE FUNCTION notifier_drain_outbox(batch integer, traced boolean DEFAULT false)
       RETURNS TABLE (moved integer, last_id bigint, lag_seconds float8[], ids text[], traceparents text[])
       LANGUAGE plpgsql AS $$
       BEGIN
         -- One drain at a time, so that log ids follow commit order.
-        PERFORM pg_advisory_xact_lock(${LOCK_SPACE}, ${LOCKS.drain});
+        PERFORM pg_advisory_xact_lock(1852798054, 2);
         RETURN QUERY
         WITH taken AS (
           DELETE FROM notification_outbox
@@ -50,15 +44,68 @@ export class DrainOutboxThroughItsIndex1764610000000 implements MigrationInterfa
             FILTER (WHERE traced AND appended.traceparent IS NOT NULL), '{}')
         FROM appended;
       END $$`);
-    await db.query(PIN_FUNCTION_SEARCH_PATHS);
+    // CREATE OR REPLACE drops a function's search_path: every function of ours gets it again.
+    await db.query(`
+      DO $$
+      DECLARE
+        fn regprocedure;
+      BEGIN
+        FOR fn IN SELECT oid FROM pg_proc
+                  WHERE pronamespace = current_schema()::regnamespace AND proname LIKE 'notifier\\_%'
+        LOOP
+          EXECUTE format('ALTER FUNCTION %s SET search_path = %I, pg_catalog, pg_temp',
+                         fn, current_schema());
+        END LOOP;
+      END $$`);
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query(
-      CREATE_TRACED_DRAIN_OUTBOX.replace('CREATE FUNCTION', 'CREATE OR REPLACE FUNCTION'),
-    );
-    await db.query(CREATE_MEASURE_PAYLOAD);
-    await db.query(CREATE_MEASURE_PAYLOAD_TRIGGER);
-    await db.query(PIN_FUNCTION_SEARCH_PATHS);
+    await db.query(`
+      CREATE OR REPLACE FUNCTION notifier_drain_outbox(batch integer, traced boolean DEFAULT false)
+      RETURNS TABLE (moved integer, last_id bigint, lag_seconds float8[], ids text[], traceparents text[])
+      LANGUAGE plpgsql AS $$
+      BEGIN
+        -- One drain at a time, so that log ids follow commit order.
+        PERFORM pg_advisory_xact_lock(1852798054, 2);
+        RETURN QUERY
+        WITH taken AS (
+          DELETE FROM notification_outbox
+          WHERE id IN (SELECT id FROM notification_outbox ORDER BY id LIMIT batch)
+          RETURNING id, user_id, type, payload, created_at, traceparent
+        ), appended AS (
+          INSERT INTO notifications (id, user_id, type, payload, created_at, traceparent)
+          SELECT nextval('notifications_id_seq'), user_id, type, payload, created_at, traceparent
+          FROM (SELECT * FROM taken ORDER BY id) AS in_producer_order
+          RETURNING id, created_at, traceparent
+        )
+        SELECT count(*)::integer, max(appended.id),
+          coalesce(array_agg(extract(epoch FROM clock_timestamp() - appended.created_at)::float8), '{}'),
+          coalesce(array_agg(appended.id::text ORDER BY appended.id) FILTER (WHERE traced), '{}'),
+          coalesce(array_agg(DISTINCT appended.traceparent)
+            FILTER (WHERE traced AND appended.traceparent IS NOT NULL), '{}')
+        FROM appended;
+      END $$`);
+    await db.query(`
+      CREATE FUNCTION notifier_measure_payload() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        NEW.payload_bytes := octet_length(NEW.payload::text);
+        RETURN NEW;
+      END $$`);
+    await db.query(`
+      CREATE TRIGGER notifications_payload_bytes
+        BEFORE INSERT OR UPDATE OF payload ON notifications
+        FOR EACH ROW EXECUTE FUNCTION notifier_measure_payload()`);
+    await db.query(`
+      DO $$
+      DECLARE
+        fn regprocedure;
+      BEGIN
+        FOR fn IN SELECT oid FROM pg_proc
+                  WHERE pronamespace = current_schema()::regnamespace AND proname LIKE 'notifier\\_%'
+        LOOP
+          EXECUTE format('ALTER FUNCTION %s SET search_path = %I, pg_catalog, pg_temp',
+                         fn, current_schema());
+        END LOOP;
+      END $$`);
   }
 }

@@ -4,21 +4,13 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * Producers that retry notify once. An outbox row may carry a `dedupe_key`; the log keeps it,
  * unique per user where set, and the drain's INSERT skips a row whose (user_id, dedupe_key) is
  * already in the log, or was taken earlier in the same drain (the first one wins: rows are
- * inserted in producer order). The producer's INSERT succeeds either way. The drain reports
- * how many rows it dropped.
+ * inserted in producer order). The producer's INSERT succeeds either way. The drain still
+ * counts a dropped row as taken, and returns only the rows it appended.
  *
- * The drain stays one statement in one transaction under the drain lock (1852798054 is
- * "notf", 2 the drain's key), so log ids still follow commit order. Rows without a key are not
- * in the partial index: the unique check costs them nothing but the insert's arbiter test.
+ * The drain stays one statement in one transaction under the drain lock, so log ids still
+ * follow commit order; its result does not change. Rows without a key are not in the partial
+ * index: the unique check costs them only the insert's arbiter test.
  */
-/** As every function of ours: the migrations' schema, then pg_catalog, pg_temp last. */
-const PIN_DRAIN_SEARCH_PATH = `
-  DO $$
-  BEGIN
-    EXECUTE format('ALTER FUNCTION notifier_drain_outbox(integer, boolean) SET search_path = %I, pg_catalog, pg_temp',
-                   current_schema());
-  END $$`;
-
 export class AddDedupeKeys1764800000000 implements MigrationInterface {
   name = 'AddDedupeKeys1764800000000';
 
@@ -31,67 +23,123 @@ export class AddDedupeKeys1764800000000 implements MigrationInterface {
     await db.query(`
       CREATE UNIQUE INDEX notifications_user_id_dedupe_key ON notifications (user_id, dedupe_key)
         WHERE dedupe_key IS NOT NULL`);
-    // The result gains a column, which CREATE OR REPLACE cannot do.
-    await db.query(`DROP FUNCTION notifier_drain_outbox(integer, boolean)`);
     await db.query(`
-      CREATE FUNCTION notifier_drain_outbox(batch integer, traced boolean DEFAULT false)
-      RETURNS TABLE (moved integer, last_id bigint, lag_seconds float8[], ids text[], traceparents text[],
-                     deduplicated integer)
+      CREATE OR REPLACE FUNCTION notifier_drain_outbox(batch integer, max_bytes integer DEFAULT 2147483647)
+      RETURNS TABLE (previous_id bigint, newest bigint, taken integer, more boolean, id bigint,
+                     user_id text, type text, payload jsonb, created_at timestamptz, traceparent text)
       LANGUAGE plpgsql AS $$
+      #variable_conflict use_column
+      DECLARE
+        previous bigint;
+        newest_id bigint;
+        moved integer;
+        looked_at integer;
+        ids bigint[];
+        users text[];
+        types text[];
+        payloads jsonb[];
+        created timestamptz[];
+        traceparents text[];
       BEGIN
-        -- One drain at a time, so that log ids follow commit order.
+        -- One drain at a time (advisory lock "notf", 2), so that log ids follow commit order.
         PERFORM pg_advisory_xact_lock(1852798054, 2);
-        RETURN QUERY
-        WITH taken AS (
+        SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
+          INTO previous FROM notifications_id_seq;
+        WITH sized AS (
+          SELECT id, sum(pg_column_size(payload)) OVER (ORDER BY id) AS bytes_through,
+            pg_column_size(payload) AS bytes
+          FROM (SELECT id, payload FROM notification_outbox ORDER BY id LIMIT batch) AS oldest
+        ), taken AS (
           DELETE FROM notification_outbox
-          WHERE id = ANY (ARRAY(SELECT id FROM notification_outbox ORDER BY id LIMIT batch))
+          WHERE id = ANY (ARRAY(SELECT id FROM sized WHERE bytes_through - bytes < max_bytes))
           RETURNING id, user_id, type, payload, created_at, traceparent, dedupe_key
         ), appended AS (
           INSERT INTO notifications (id, user_id, type, payload, payload_bytes, created_at, traceparent, dedupe_key)
           SELECT nextval('notifications_id_seq'), user_id, type, payload,
             octet_length(payload::text), created_at, traceparent, dedupe_key
           FROM (SELECT * FROM taken ORDER BY id) AS in_producer_order
+          -- A key already in the log, or taken earlier in this batch, drops the row.
           ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-          RETURNING id, created_at, traceparent
+          RETURNING id, user_id, type, payload, created_at, traceparent
         )
-        SELECT count(*)::integer, max(appended.id),
-          coalesce(array_agg(extract(epoch FROM clock_timestamp() - appended.created_at)::float8), '{}'),
-          coalesce(array_agg(appended.id::text ORDER BY appended.id) FILTER (WHERE traced), '{}'),
-          coalesce(array_agg(DISTINCT appended.traceparent)
-            FILTER (WHERE traced AND appended.traceparent IS NOT NULL), '{}'),
-          (SELECT count(*) FROM taken)::integer - count(*)::integer
-        FROM appended;
+        SELECT (SELECT count(*)::integer FROM taken), (SELECT count(*)::integer FROM sized),
+          array_agg(id ORDER BY id),
+          array_agg(user_id ORDER BY id), array_agg(type ORDER BY id),
+          array_agg(payload ORDER BY id), array_agg(created_at ORDER BY id),
+          array_agg(traceparent ORDER BY id)
+          INTO moved, looked_at, ids, users, types, payloads, created, traceparents
+          FROM appended;
+        SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
+          INTO newest_id FROM notifications_id_seq;
+        IF newest_id > previous THEN
+          PERFORM pg_notify('notifications_appended', newest_id::text);
+        END IF;
+        RETURN QUERY
+          SELECT previous, newest_id, moved, looked_at > moved OR looked_at = batch, r.id, r.user_id, r.type, r.payload, r.created_at, r.traceparent
+          FROM (SELECT 1) AS one
+          LEFT JOIN unnest(ids, users, types, payloads, created, traceparents)
+            AS r (id, user_id, type, payload, created_at, traceparent) ON true
+          ORDER BY r.id;
       END $$`);
     await db.query(PIN_DRAIN_SEARCH_PATH);
   }
 
   async down(db: QueryRunner): Promise<void> {
-    await db.query(`DROP FUNCTION notifier_drain_outbox(integer, boolean)`);
     await db.query(`
-      CREATE FUNCTION notifier_drain_outbox(batch integer, traced boolean DEFAULT false)
-      RETURNS TABLE (moved integer, last_id bigint, lag_seconds float8[], ids text[], traceparents text[])
+      CREATE OR REPLACE FUNCTION notifier_drain_outbox(batch integer, max_bytes integer DEFAULT 2147483647)
+      RETURNS TABLE (previous_id bigint, newest bigint, taken integer, more boolean, id bigint,
+                     user_id text, type text, payload jsonb, created_at timestamptz, traceparent text)
       LANGUAGE plpgsql AS $$
+      #variable_conflict use_column
+      DECLARE
+        previous bigint;
+        newest_id bigint;
+        moved integer;
+        looked_at integer;
+        ids bigint[];
+        users text[];
+        types text[];
+        payloads jsonb[];
+        created timestamptz[];
+        traceparents text[];
       BEGIN
-        -- One drain at a time, so that log ids follow commit order.
+        -- One drain at a time (advisory lock "notf", 2), so that log ids follow commit order.
         PERFORM pg_advisory_xact_lock(1852798054, 2);
-        RETURN QUERY
-        WITH taken AS (
+        SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
+          INTO previous FROM notifications_id_seq;
+        WITH sized AS (
+          SELECT id, sum(pg_column_size(payload)) OVER (ORDER BY id) AS bytes_through,
+            pg_column_size(payload) AS bytes
+          FROM (SELECT id, payload FROM notification_outbox ORDER BY id LIMIT batch) AS oldest
+        ), taken AS (
           DELETE FROM notification_outbox
-          WHERE id = ANY (ARRAY(SELECT id FROM notification_outbox ORDER BY id LIMIT batch))
+          WHERE id = ANY (ARRAY(SELECT id FROM sized WHERE bytes_through - bytes < max_bytes))
           RETURNING id, user_id, type, payload, created_at, traceparent
         ), appended AS (
           INSERT INTO notifications (id, user_id, type, payload, payload_bytes, created_at, traceparent)
           SELECT nextval('notifications_id_seq'), user_id, type, payload,
             octet_length(payload::text), created_at, traceparent
           FROM (SELECT * FROM taken ORDER BY id) AS in_producer_order
-          RETURNING id, created_at, traceparent
+          RETURNING id, user_id, type, payload, created_at, traceparent
         )
-        SELECT count(*)::integer, max(appended.id),
-          coalesce(array_agg(extract(epoch FROM clock_timestamp() - appended.created_at)::float8), '{}'),
-          coalesce(array_agg(appended.id::text ORDER BY appended.id) FILTER (WHERE traced), '{}'),
-          coalesce(array_agg(DISTINCT appended.traceparent)
-            FILTER (WHERE traced AND appended.traceparent IS NOT NULL), '{}')
-        FROM appended;
+        SELECT (SELECT count(*)::integer FROM taken), (SELECT count(*)::integer FROM sized),
+          array_agg(id ORDER BY id),
+          array_agg(user_id ORDER BY id), array_agg(type ORDER BY id),
+          array_agg(payload ORDER BY id), array_agg(created_at ORDER BY id),
+          array_agg(traceparent ORDER BY id)
+          INTO moved, looked_at, ids, users, types, payloads, created, traceparents
+          FROM appended;
+        SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
+          INTO newest_id FROM notifications_id_seq;
+        IF newest_id > previous THEN
+          PERFORM pg_notify('notifications_appended', newest_id::text);
+        END IF;
+        RETURN QUERY
+          SELECT previous, newest_id, moved, looked_at > moved OR looked_at = batch, r.id, r.user_id, r.type, r.payload, r.created_at, r.traceparent
+          FROM (SELECT 1) AS one
+          LEFT JOIN unnest(ids, users, types, payloads, created, traceparents)
+            AS r (id, user_id, type, payload, created_at, traceparent) ON true
+          ORDER BY r.id;
       END $$`);
     await db.query(PIN_DRAIN_SEARCH_PATH);
     await db.query(`DROP INDEX notifications_user_id_dedupe_key`);
@@ -99,3 +147,10 @@ export class AddDedupeKeys1764800000000 implements MigrationInterface {
     await db.query(`ALTER TABLE notification_outbox DROP COLUMN dedupe_key`);
   }
 }
+
+/** CREATE OR REPLACE drops the pinned search_path: the migrations' schema, pg_catalog, pg_temp. */
+const PIN_DRAIN_SEARCH_PATH = `
+  DO $$ BEGIN
+    EXECUTE format('ALTER FUNCTION notifier_drain_outbox(integer, integer) SET search_path = %I, pg_catalog, pg_temp',
+                   current_schema());
+  END $$`;

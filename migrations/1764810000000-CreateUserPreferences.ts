@@ -31,7 +31,7 @@ export class CreateUserPreferences1764810000000 implements MigrationInterface {
         user_id text PRIMARY KEY,
         preferences jsonb NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now(),
-        CONSTRAINT user_preferences_user_id_1_to_200_chars_without_control_characters
+        CONSTRAINT user_preferences_user_id_1_to_200_chars_no_control_characters
           CHECK (char_length(user_id) BETWEEN 1 AND 200 AND user_id !~ '[\\x01-\\x1f\\x7f-\\x9f]'),
         CONSTRAINT user_preferences_push_muted_types_is_an_array
           CHECK (jsonb_typeof(preferences->'push'->'mutedTypes') = 'array')

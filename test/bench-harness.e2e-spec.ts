@@ -1,93 +1,116 @@
-import { LoadGenerator } from '../bench/load/load-generator';
-import type { Phase, ProducerTarget, StreamSpec } from '../bench/load/protocol';
-import { waitForHttp } from '../bench/systems/processes';
+import { benchSystem } from '../bench/bench-system';
+import type { BenchReport, SystemFigures } from '../bench/figures';
+import type { Sizes } from '../bench/options';
+import { PG_KINDS } from '../bench/postgres';
+import { reportMarkdown } from '../bench/report/markdown';
+import { NotifierSystem } from '../bench/systems/notifier';
 import { freePort } from './support/free-port';
 import { useDatabase } from './support/notifier-fixture';
-import { NotifierProcess } from './support/notifier-process';
-import { TEST_ADMIN_TOKEN, TEST_JWT_SECRET, tokenFor } from './support/tokens';
 
 /**
- * The bench's zero-loss checks in miniature, against the real service: every stream gets
- * every notification of its user exactly once, live and after a reconnect storm with
- * Last-Event-ID. Timings are printed by `npm run bench`, never asserted here.
+ * `npm run bench` in miniature against the real service: its figures must add up (every
+ * notification delivered once, latency measured, the CPU split summing to its total) and reach
+ * the report. Timings are printed by the bench, never asserted here.
  */
-const USERS = 5;
-const STREAMS = 15;
+const TINY: Sizes = {
+  streams: 12,
+  users: 4,
+  loads: {
+    latency: { rate: 200, seconds: 1, producer: 'single' },
+    batched: { rate: 200, seconds: 1, producer: 'batched' },
+    'low-rate': { rate: 50, seconds: 1, producer: 'single' },
+  },
+  drainTimeoutMs: 15_000,
+  plainSeconds: 1,
+  storm: { clients: 10, behind: 5, timeoutMs: 15_000 },
+  producers: { clients: 2, seconds: 1 },
+  clientWorkers: 1,
+  producerWorkers: 1,
+};
 
-function expectNothingLostRepeatedOrMisrouted(outcome: {
-  lost: number;
-  duplicates: number;
-  misrouted: number;
-}): void {
-  const { lost, duplicates, misrouted } = outcome;
-  expect({ lost, duplicates, misrouted }).toEqual({ lost: 0, duplicates: 0, misrouted: 0 });
-}
-
-describe('bench harness against the service', () => {
+describe('the bench against the service', () => {
   const { database } = useDatabase();
-  let service: NotifierProcess;
-  let load: LoadGenerator;
-  let port: number;
-  let target: ProducerTarget;
+  let figures: SystemFigures;
+  let markdown: string;
 
   beforeAll(async () => {
-    port = await freePort();
-    service = NotifierProcess.start({
-      NODE_ENV: 'production',
-      JWT_SECRET: TEST_JWT_SECRET,
-      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
-      DATABASE_URL: database.url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
+    const system = new NotifierSystem(await freePort(), database.url, {
+      command: [
+        ...['-r', require.resolve('ts-node/register/transpile-only')],
+        ...['-r', require.resolve('tsconfig-paths/register')],
+        'apps/notifier/src/main.ts',
+      ],
     });
-    await waitForHttp(port, '/health');
-    target = { kind: 'sql', url: database.url, insert: 'notifier' };
-    load = new LoadGenerator(1, 1);
-    const opened = await load.open(port, specs());
-    expect(opened).toMatchObject({ opened: STREAMS, failed: 0 });
-  }, 90_000); // a ts-node start of the service takes up to 30 s on a busy machine
+    const scenarios = ['streams', 'latency', 'batched', 'low-rate', 'storm'] as const;
+    figures = await benchSystem(system, { sizes: TINY, scenarios, log: () => {} });
+    const report: BenchReport = {
+      runId: 'spec',
+      date: new Date().toISOString(),
+      command: 'npm run bench',
+      commit: 'spec',
+      node: process.version,
+      postgres: 'PostgreSQL',
+      machine: 'this one',
+      loadAverage: { start: 0, end: 0 },
+      quick: true,
+      runs: [{ logical: figures }],
+      skipped: {},
+    };
+    markdown = reportMarkdown(report);
+  }, 240_000); // two ts-node starts of the service, each up to 30 s on a busy machine
 
-  afterAll(async () => {
-    await load?.close();
-    await service?.stop();
+  it('runs every scenario without an error', () => {
+    expect(figures.errors).toEqual([]);
   });
 
-  const produce = (phase: Phase) =>
-    load.produce({
-      target,
-      phase,
-      rate: 1_000,
-      userPrefix: 'bench-spec-u',
-      producers: 1,
-      connections: 2,
-      maxBatch: 20,
-    });
-
-  it('delivers every live notification once to every stream of its user', async () => {
-    const phase = { phase: 1, users: USERS, total: 300 };
-    await load.startPhase(phase);
-    expect(await produce(phase)).toMatchObject({ sent: 300, errors: 0 });
-    const outcome = await load.awaitPhase(10_000);
-    expectNothingLostRepeatedOrMisrouted(outcome);
-    expect(outcome.delivered).toBe((300 / USERS) * STREAMS);
+  it('delivers every notification of every load once to every stream of its user', () => {
+    for (const name of ['latency', 'batched', 'low-rate'] as const) {
+      const { rate, seconds } = TINY.loads[name];
+      expect(figures.loads[name]).toMatchObject({
+        sent: rate * seconds,
+        producerErrors: 0,
+        lost: 0,
+        duplicates: 0,
+      });
+    }
   });
 
-  it('replays everything missed, once, when all streams reconnect at once', async () => {
-    await load.disconnect();
-    const phase = { phase: 2, users: USERS, total: 100 };
-    await load.startPhase(phase);
-    await produce(phase);
-    expect(await load.reconnectAll()).toMatchObject({ failed: 0 });
-    const outcome = await load.awaitPhase(10_000);
-    expectNothingLostRepeatedOrMisrouted(outcome);
+  it('measures the latency of each load from the time each notification was due', () => {
+    for (const load of Object.values(figures.loads)) {
+      expect(load.p50Ms).toBeGreaterThan(0);
+      expect(load.p99Ms).toBeGreaterThanOrEqual(load.p50Ms);
+      expect(load.maxMs).toBeGreaterThanOrEqual(load.p99Ms);
+    }
+  });
+
+  it('splits the CPU per notification between the service and each kind of Postgres process', () => {
+    for (const { cpu } of Object.values(figures.loads)) {
+      const kinds = PG_KINDS.reduce((sum, kind) => sum + cpu.postgres![kind], 0);
+      expect(cpu.postgresTotal).toBeCloseTo(kinds, 2);
+      expect(cpu.total).toBeCloseTo(cpu.service + cpu.postgresTotal, 3);
+      expect(cpu.service).toBeGreaterThan(0);
+      // The producers' commits are Postgres work too, counted in their own backends.
+      expect(cpu.postgres!.producers).toBeGreaterThan(0);
+      expect(cpu.producersShare).toBeGreaterThan(0);
+      expect(cpu.rest).toBeCloseTo(cpu.total - cpu.producersShare!, 3);
+    }
+  });
+
+  it('replays everything missed, once, when every stream reconnects at once', () => {
+    expect(figures.storm).toMatchObject({ lost: 0, duplicates: 0, reconnectFailures: 0 });
+    expect(figures.storm!.catchUpS).toBeGreaterThan(0);
+  });
+
+  it('times the opening of the streams and reads the memory they hold', () => {
+    expect(figures.open).toMatchObject({ streams: TINY.streams, failed: 0 });
+    expect(figures.open!.perS).toBeGreaterThan(0);
+    expect(figures.memory!.afterKiB).toBeGreaterThan(0);
+  });
+
+  it('puts the figures in the report', () => {
+    const { latency } = figures.loads;
+    expect(markdown).toContain(`| latency p99 (ms) | ${latency!.p99Ms} |`);
+    expect(markdown).toContain(`| lost, all scenarios | 0 |`);
+    expect(markdown).toContain(`| logical: latency | ${latency!.sentPerS} |`);
   });
 });
-
-function specs(): StreamSpec[] {
-  return Array.from({ length: STREAMS }, (_, i) => ({
-    user: i % USERS,
-    path: '/users/me/events',
-    headerLines: `Authorization: Bearer ${tokenFor(`bench-spec-u${i % USERS}`)}\r\n`,
-  }));
-}

@@ -13,7 +13,6 @@ export type SparseHistogram = [bucket: number, count: number][];
 export interface LatencySummary {
   count: number;
   p50Ms: number;
-  p90Ms: number;
   p99Ms: number;
   maxMs: number;
 }
@@ -59,7 +58,6 @@ export class Histogram {
     return {
       count: this.count,
       p50Ms: ms(this.percentileUs(0.5)),
-      p90Ms: ms(this.percentileUs(0.9)),
       p99Ms: ms(this.percentileUs(0.99)),
       maxMs: ms(this.maxUs),
     };

@@ -1,15 +1,6 @@
-import { Histogram } from './histogram';
-import type {
-  ClientCommand,
-  ClientReport,
-  FailoverReport,
-  OpenResult,
-  Phase,
-  ProducerJob,
-  ProducerResult,
-  ProducerTarget,
-  StreamSpec,
-} from './protocol';
+import { Histogram, LatencySummary, nowUs } from './histogram';
+import type { ClientCommand, ClientReport, OpenResult, Phase, ProduceJob } from './protocol';
+import type { ProducerCommand, ProducerResult, ProducerTarget, StreamSpec } from './protocol';
 import { WorkerHandle } from './worker-ipc';
 
 export interface PhaseOutcome {
@@ -17,146 +8,132 @@ export interface PhaseOutcome {
   expected: number;
   delivered: number;
   lost: number;
+  /** Received twice, or by a stream of another user. */
   duplicates: number;
-  misrouted: number;
-  disconnects: number;
   /** Latest completion over all workers, CLOCK_MONOTONIC µs; undefined if any fell short. */
   completedAtUs?: number;
 }
 
-export interface ProduceOptions {
-  target: ProducerTarget;
-  phase: Phase;
-  rate: number;
-  userPrefix: string;
-  producers: number;
-  connections: number;
-  maxBatch: number;
+/** How producers send: rows per statement at most, and a rest between a lane's statements. */
+export type ProducerShape = Pick<ProduceJob, 'batch' | 'restMs'>;
+
+export interface Produced {
+  sent: number;
+  errors: number;
+  firstError?: string;
+  elapsedMs: number;
+  /** How long rows waited for a free connection after they were due. */
+  wait: LatencySummary;
 }
+
+const sum = <T>(items: T[], get: (item: T) => number) =>
+  items.reduce((total, item) => total + get(item), 0);
 
 /** Client workers holding the streams, and producer workers that feed the system. */
 export class LoadGenerator {
   private readonly clients: WorkerHandle<ClientCommand>[];
-  private readonly producers: WorkerHandle<ProducerJob>[];
+  private readonly producers: WorkerHandle<ProducerCommand>[];
 
   constructor(clientWorkers: number, producerWorkers: number) {
-    this.clients = Array.from(
-      { length: clientWorkers },
-      () => new WorkerHandle('client-worker.ts'),
-    );
-    this.producers = Array.from(
-      { length: producerWorkers },
-      () => new WorkerHandle('producer-worker.ts'),
-    );
+    const fork = (script: string) => () => new WorkerHandle<never>(script);
+    this.clients = Array.from({ length: clientWorkers }, fork('client-worker.ts'));
+    this.producers = Array.from({ length: producerWorkers }, fork('producer-worker.ts'));
+  }
+
+  /** Every worker process, for the load generator's own CPU. */
+  get pids(): number[] {
+    return [...this.clients, ...this.producers].map((worker) => worker.pid);
+  }
+
+  private toClients<R>(command: (worker: number) => ClientCommand): Promise<R[]> {
+    return Promise.all(this.clients.map((client, w) => client.request<R>(command(w))));
   }
 
   /** Opens the streams, dealt round-robin over the client workers. */
   async open(port: number, streams: StreamSpec[], concurrency = 100): Promise<OpenResult> {
-    const shares = this.clients.map((_, w) =>
-      streams.filter((_, i) => i % this.clients.length === w),
+    const mine = (w: number) => streams.filter((_, i) => i % this.clients.length === w);
+    return sumOpen(
+      await this.toClients((w) => ({ cmd: 'open', port, streams: mine(w), concurrency })),
     );
-    const results = await Promise.all(
-      this.clients.map((client, w) =>
-        client.request<OpenResult>({ cmd: 'open', port, streams: shares[w], concurrency }),
-      ),
-    );
-    return sumOpen(results);
   }
 
   async startPhase(phase: Phase): Promise<void> {
-    await Promise.all(this.clients.map((client) => client.request({ cmd: 'phase', phase })));
+    await this.toClients(() => ({ cmd: 'phase', phase }));
   }
 
-  async produce(options: ProduceOptions): Promise<ProducerResult> {
+  /** `lanes` connections in all, spread over the producer workers, held until `closeProducers`. */
+  async connectProducers(target: ProducerTarget, lanes: number): Promise<void> {
+    const each = Math.max(1, Math.round(lanes / this.producers.length));
+    await Promise.all(
+      this.producers.map((p) => p.request({ cmd: 'connect', target, lanes: each })),
+    );
+  }
+
+  async closeProducers(): Promise<void> {
+    await Promise.all(this.producers.map((producer) => producer.request({ cmd: 'close' })));
+  }
+
+  /** Sends a phase at `rate` per second (0: as fast as the lanes go), open-loop. */
+  async produce(phase: Phase, rate: number, shape: ProducerShape, userPrefix: string) {
+    const job = { phase, rate, startAtUs: nowUs() + 50_000, workers: this.producers.length };
     const results = await Promise.all(
       this.producers.map((producer, worker) =>
-        producer.request<ProducerResult>({ ...options, worker, workers: this.producers.length }),
+        producer.request<ProducerResult>({
+          cmd: 'produce',
+          job: { ...job, ...shape, worker, userPrefix },
+        }),
       ),
     );
-    return {
-      sent: results.reduce((sum, r) => sum + r.sent, 0),
-      errors: results.reduce((sum, r) => sum + r.errors, 0),
-      elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
+    const wait = new Histogram();
+    for (const result of results) wait.merge(result.wait, result.waitMaxUs);
+    const produced: Produced = {
+      sent: sum(results, (r) => r.sent),
+      errors: sum(results, (r) => r.errors),
       firstError: results.find((r) => r.firstError)?.firstError,
+      elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
+      wait: wait.summary(),
     };
+    return produced;
   }
 
   /** Waits until every stream has all its notifications of the phase, or the timeout. */
   async awaitPhase(timeoutMs: number): Promise<PhaseOutcome> {
-    const reports = await Promise.all(
-      this.clients.map((client) => client.request<ClientReport>({ cmd: 'wait', timeoutMs })),
-    );
-    return mergeReports(reports);
+    const reports = await this.toClients<ClientReport>(() => ({ cmd: 'wait', timeoutMs }));
+    const histogram = new Histogram();
+    for (const report of reports) histogram.merge(report.histogram, report.maxUs);
+    const complete = reports.every((r) => r.completedAtUs !== undefined || r.expected === 0);
+    const expected = sum(reports, (r) => r.expected);
+    const delivered = sum(reports, (r) => r.delivered);
+    return {
+      histogram,
+      expected,
+      delivered,
+      lost: expected - delivered,
+      duplicates: sum(reports, (r) => r.duplicates + r.misrouted),
+      completedAtUs: complete ? Math.max(...reports.map((r) => r.completedAtUs ?? 0)) : undefined,
+    };
   }
 
   async disconnect(): Promise<void> {
-    await Promise.all(this.clients.map((client) => client.request({ cmd: 'disconnect' })));
+    await this.toClients(() => ({ cmd: 'disconnect' }));
   }
 
   /** Every stream reconnects at once with the last id it saw. */
   async reconnectAll(): Promise<OpenResult> {
-    const results = await Promise.all(
-      this.clients.map((client) => client.request<OpenResult>({ cmd: 'reopen' })),
-    );
-    return sumOpen(results);
-  }
-
-  /**
-   * Streams opened on port `from` reconnect to `to` with their Last-Event-ID when the server
-   * ends them; returns how many were armed.
-   */
-  async failover(from: number, to: number): Promise<number> {
-    const armed = await Promise.all(
-      this.clients.map((client) => client.request<number>({ cmd: 'failover', from, to })),
-    );
-    return armed.reduce((sum, n) => sum + n, 0);
-  }
-
-  /** The failed-over streams of every client worker so far. */
-  async failovers(): Promise<FailoverReport> {
-    const reports = await Promise.all(
-      this.clients.map((client) => client.request<FailoverReport>({ cmd: 'failovers' })),
-    );
-    return {
-      armed: reports.reduce((sum, report) => sum + report.armed, 0),
-      ended: reports.flatMap((report) => report.ended),
-    };
+    return sumOpen(await this.toClients(() => ({ cmd: 'reopen' })));
   }
 
   async close(): Promise<void> {
-    await Promise.all(
-      this.clients.map((client) => client.request({ cmd: 'exit' }).catch(() => undefined)),
-    );
+    // A client worker already gone has nothing left to close.
+    await this.toClients(() => ({ cmd: 'exit' })).catch(() => undefined);
     for (const worker of [...this.clients, ...this.producers]) worker.kill();
   }
 }
 
 function sumOpen(results: OpenResult[]): OpenResult {
   return {
-    opened: results.reduce((sum, r) => sum + r.opened, 0),
-    failed: results.reduce((sum, r) => sum + r.failed, 0),
+    opened: sum(results, (r) => r.opened),
+    failed: sum(results, (r) => r.failed),
     firstError: results.find((r) => r.firstError)?.firstError,
-  };
-}
-
-function mergeReports(reports: ClientReport[]): PhaseOutcome {
-  const histogram = new Histogram();
-  for (const report of reports) histogram.merge(report.histogram, report.maxUs);
-  const sum = (key: 'expected' | 'delivered' | 'duplicates' | 'misrouted' | 'disconnects') =>
-    reports.reduce((total, report) => total + report[key], 0);
-  const complete = reports.every(
-    (report) => report.completedAtUs !== undefined || report.expected === 0,
-  );
-  return {
-    histogram,
-    expected: sum('expected'),
-    delivered: sum('delivered'),
-    lost: sum('expected') - sum('delivered'),
-    duplicates: sum('duplicates'),
-    misrouted: sum('misrouted'),
-    disconnects: sum('disconnects'),
-    completedAtUs: complete
-      ? Math.max(...reports.map((report) => report.completedAtUs ?? 0))
-      : undefined,
   };
 }

@@ -22,32 +22,9 @@ export type ClientCommand =
   | { cmd: 'open'; port: number; streams: StreamSpec[]; concurrency: number }
   | { cmd: 'phase'; phase: Phase }
   | { cmd: 'wait'; timeoutMs: number }
-  | { cmd: 'report' }
   | { cmd: 'disconnect' }
   | { cmd: 'reopen' }
-  | { cmd: 'failover'; from: number; to: number }
-  | { cmd: 'failovers' }
   | { cmd: 'exit' };
-
-/** One failed-over stream, CLOCK_MONOTONIC µs (see `BenchStream.failOverTo`). */
-export interface FailoverTimes {
-  endedAtUs: number;
-  /** Undefined while connecting, or when every attempt failed (`gaveUp`). */
-  reconnectedAtUs?: number;
-  /** When it held every event of its user stamped before `reconnectedAtUs`. */
-  caughtUpAtUs?: number;
-  /** Failed attempts, each followed by another, and the last failure's message. */
-  retries: number;
-  lastError?: string;
-  gaveUp: boolean;
-}
-
-export interface FailoverReport {
-  /** Streams armed to fail over. */
-  armed: number;
-  /** Those whose stream ended so far. */
-  ended: FailoverTimes[];
-}
 
 export interface OpenResult {
   opened: number;
@@ -62,36 +39,45 @@ export interface ClientReport {
   delivered: number;
   duplicates: number;
   misrouted: number;
-  disconnects: number;
   /** CLOCK_MONOTONIC µs when the last stream got its last expected event, if all did. */
   completedAtUs?: number;
 }
 
-/** The payload every producer sends: phase, sequence number, CLOCK_MONOTONIC µs at send. */
-export const stampPayload = (phase: number, seq: number, nowUs: number): string =>
-  `{"p":${phase},"s":${seq},"t":${nowUs}}`;
+/** The payload every producer sends: phase, sequence number, CLOCK_MONOTONIC µs it was due. */
+export const stampPayload = (phase: number, seq: number, dueUs: number): string =>
+  `{"p":${phase},"s":${seq},"t":${dueUs}}`;
 
-export interface ProducerJob {
-  target: ProducerTarget;
+/** Where producers send: a table over SQL (one connection per lane), or HTTP POSTs. */
+export type ProducerTarget =
+  { kind: 'sql'; url: string; table: string } | { kind: 'http'; port: number; pathPrefix: string };
+
+export interface ProduceJob {
   phase: Phase;
-  /** Notifications per second over all producer workers; 0: as fast as possible. */
+  /** Notifications per second over all producer workers; 0: as fast as the lanes go. */
   rate: number;
+  /** CLOCK_MONOTONIC µs at which sequence number 0 is due, the same for every worker. */
+  startAtUs: number;
   worker: number;
   workers: number;
-  /** Parallel transactions (or HTTP requests) in flight per producer worker. */
-  connections: number;
-  maxBatch: number;
+  /** Rows per statement at most: 1 is one transaction per notification. */
+  batch: number;
+  /** A lane starts at most one statement per this many ms (0: as soon as it is free). */
+  restMs: number;
   /** User `i` is named `${userPrefix}${i}` in every system. */
   userPrefix: string;
 }
 
-export type ProducerTarget =
-  | { kind: 'sql'; url: string; insert: 'notifier' | 'baseline' }
-  | { kind: 'http'; port: number; pathPrefix: string };
+export type ProducerCommand =
+  | { cmd: 'connect'; target: ProducerTarget; lanes: number }
+  | { cmd: 'produce'; job: ProduceJob }
+  | { cmd: 'close' };
 
 export interface ProducerResult {
   sent: number;
   errors: number;
-  elapsedMs: number;
   firstError?: string;
+  elapsedMs: number;
+  /** Sent − due, per row: how long rows waited for a free lane (the system holding them). */
+  wait: SparseHistogram;
+  waitMaxUs: number;
 }

@@ -8,11 +8,11 @@ export interface SseTarget {
   headerLines: string;
 }
 
-export interface SseEventSink {
-  /** `id` is the raw `id:` field (empty when absent); `data` the joined data lines. */
-  onEvent(id: string, data: string): void;
-  onClose(): void;
-}
+/** Receives each event: `id` is the raw `id:` field (empty when absent), `data` its data lines. */
+export type OnEvent = (id: string, data: string) => void;
+
+/** The size line of a chunk, after the CRLF that ends the previous chunk's data. */
+const CHUNK_SIZE = /^(?:\r\n)?([0-9a-fA-F]+)\r\n/;
 
 /**
  * A deliberately lean SSE client: one socket, latin1 strings, its own chunked decoder and
@@ -21,28 +21,23 @@ export interface SseEventSink {
  */
 export class SseReader {
   private socket?: Socket;
-  private head = '';
-  private headDone = false;
+  private head: string | undefined;
   private chunked = false;
   private chunkLeft = 0;
-  private chunkState: 'size' | 'data' | 'crlf' = 'size';
   private raw = '';
   private text = '';
 
   constructor(
     private readonly target: SseTarget,
-    private readonly sink: SseEventSink,
+    private readonly onEvent: OnEvent,
   ) {}
 
-  /**
-   * Resolves once a 200 header arrived; rejects on any other answer or a socket error.
-   * `port` overrides the target's, as a load balancer sends a reconnect to another instance.
-   */
-  open(lastEventId?: string, port = this.target.port): Promise<void> {
-    this.reset();
+  /** Resolves once a 200 header arrived; rejects on any other answer or a socket error. */
+  open(lastEventId?: string): Promise<void> {
+    this.close();
+    [this.head, this.chunkLeft, this.raw, this.text] = ['', 0, '', ''];
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1');
-      this.socket = socket;
+      const socket = (this.socket = connect(this.target.port, '127.0.0.1'));
       socket.setEncoding('latin1');
       socket.setNoDelay(true);
       const resume = lastEventId ? `Last-Event-ID: ${lastEventId}\r\n` : '';
@@ -51,17 +46,15 @@ export class SseReader {
           `${this.target.headerLines}${resume}\r\n`,
       );
       socket.on('data', (chunk: string) => {
-        if (this.headDone) return this.body(chunk);
+        if (this.head === undefined) return this.body(chunk);
         const status = this.header(chunk);
-        if (status === undefined) return;
         if (status === 200) resolve();
-        else {
+        else if (status !== undefined) {
           reject(new Error(`HTTP ${status} for ${this.target.path}`));
           socket.destroy();
         }
       });
       socket.on('error', reject);
-      socket.once('close', () => this.sink.onClose());
     });
   }
 
@@ -70,67 +63,46 @@ export class SseReader {
     this.socket = undefined;
   }
 
-  private reset(): void {
-    this.close();
-    this.head = '';
-    this.headDone = false;
-    this.chunkState = 'size';
-    this.raw = '';
-    this.text = '';
-  }
-
   /** Returns the status code once the header block is complete. */
   private header(chunk: string): number | undefined {
-    this.head += chunk;
-    const end = this.head.indexOf('\r\n\r\n');
-    if (end === -1) return undefined;
-    this.headDone = true;
-    const block = this.head.slice(0, end).toLowerCase();
+    const head = this.head + chunk;
+    const end = head.indexOf('\r\n\r\n');
+    if (end === -1) return void (this.head = head);
+    this.head = undefined;
+    const block = head.slice(0, end).toLowerCase();
     this.chunked = block.includes('transfer-encoding: chunked');
-    const rest = this.head.slice(end + 4);
-    this.head = '';
-    if (rest) this.body(rest);
+    this.body(head.slice(end + 4));
     return Number(block.slice(9, 12));
   }
 
   private body(chunk: string): void {
     if (!this.chunked) return this.frames(chunk);
     this.raw += chunk;
-    let out = '';
     for (;;) {
-      if (this.chunkState === 'size') {
-        const eol = this.raw.indexOf('\r\n');
-        if (eol === -1) break;
-        this.chunkLeft = parseInt(this.raw.slice(0, eol), 16);
-        this.raw = this.raw.slice(eol + 2);
-        this.chunkState = this.chunkLeft === 0 ? 'crlf' : 'data';
-      } else if (this.chunkState === 'data') {
-        if (this.raw.length === 0) break;
-        const take = Math.min(this.chunkLeft, this.raw.length);
-        out += this.raw.slice(0, take);
-        this.raw = this.raw.slice(take);
-        this.chunkLeft -= take;
-        if (this.chunkLeft === 0) this.chunkState = 'crlf';
-      } else {
-        if (this.raw.length < 2) break;
-        this.raw = this.raw.slice(2);
-        this.chunkState = 'size';
+      if (this.chunkLeft > 0) {
+        const data = this.raw.slice(0, this.chunkLeft);
+        this.raw = this.raw.slice(data.length);
+        this.chunkLeft -= data.length;
+        this.frames(data);
+        if (this.chunkLeft > 0) return;
       }
+      const size = CHUNK_SIZE.exec(this.raw);
+      if (!size) return;
+      this.raw = this.raw.slice(size[0].length);
+      this.chunkLeft = parseInt(size[1], 16);
+      if (this.chunkLeft === 0) return;
     }
-    if (out) this.frames(out);
   }
 
   /** Splits on blank lines; only `id:` and `data:` matter, named events are skipped. */
   private frames(text: string): void {
     this.text += text;
     let start = 0;
-    for (;;) {
-      const end = this.text.indexOf('\n\n', start);
-      if (end === -1) break;
+    for (let end = this.text.indexOf('\n\n'); end !== -1; end = this.text.indexOf('\n\n', start)) {
       this.frame(this.text.slice(start, end));
       start = end + 2;
     }
-    this.text = start === 0 ? this.text : this.text.slice(start);
+    this.text = this.text.slice(start);
   }
 
   private frame(frame: string): void {
@@ -142,7 +114,7 @@ export class SseReader {
       else if (line.startsWith('id:')) id = line.slice(line[3] === ' ' ? 4 : 3);
       else if (line.startsWith('event:')) return;
     }
-    if (data) this.sink.onEvent(id, data);
+    if (data) this.onEvent(id, data);
   }
 }
 
@@ -150,17 +122,6 @@ export class SseReader {
 export function jsonNumber(json: string, key: string): number {
   const at = json.indexOf(`"${key}":`);
   if (at === -1) return NaN;
-  let index = at + key.length + 3;
-  if (json.charCodeAt(index) === 32) index++;
-  let value = 0;
-  let digits = 0;
-  for (
-    let code = json.charCodeAt(index);
-    code >= 48 && code <= 57;
-    code = json.charCodeAt(++index)
-  ) {
-    value = value * 10 + (code - 48);
-    digits++;
-  }
-  return digits ? value : NaN;
+  const digits = /^ ?(\d+)/.exec(json.slice(at + key.length + 3, at + key.length + 24));
+  return digits ? Number(digits[1]) : NaN;
 }

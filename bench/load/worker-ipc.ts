@@ -50,6 +50,10 @@ export class WorkerHandle<Command> {
     });
   }
 
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   kill(): void {
     if (this.child.exitCode === null) this.child.kill();
   }

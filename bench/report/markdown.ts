@@ -1,272 +1,236 @@
-import type { RunResults, SystemResults } from '../run-results';
-import type { Quantiles } from './metrics-breakdown';
+import type { BenchReport, LoadFigures, RatioFigures, SystemFigures } from '../figures';
+import { LOADS } from '../options';
+import { PG_KINDS } from '../postgres';
 
-const OURS = 'notifier';
-const PEERS = ['nchan', 'baseline'];
-/** Our other configurations: shown next to ours, compared with nobody. */
-const VARIANTS = ['notifier-2w'];
+type Get<T = SystemFigures> = (t: T) => number | null | undefined;
+type Row<T> = [label: string, system: string, pick: (s: SystemFigures) => T | undefined];
 
-type Metric = {
-  label: string;
-  value: (s: SystemResults) => number | null | undefined;
-  /** The figure is a lower bound. */
-  atLeast?: (s: SystemResults) => boolean;
-};
+const OURS = ['logical', 'replica'];
 
-const METRICS: Metric[] = [
-  { label: 'latency p50 (ms)', value: (s) => s.latency?.p50Ms },
-  { label: 'latency p90 (ms)', value: (s) => s.latency?.p90Ms },
-  { label: 'latency p99 (ms)', value: (s) => s.latency?.p99Ms },
-  { label: 'latency max (ms)', value: (s) => s.latency?.maxMs },
-  { label: 'latency: lost', value: (s) => s.latency?.lost },
-  { label: 'latency: duplicates', value: (s) => s.latency?.duplicates },
-  {
-    label: 'throughput, p99 < 1 s (notifications/s; ≥: our producers were the limit)',
-    value: (s) => s.throughput?.bestRate,
-    atLeast: (s) => s.throughput?.producerLimited === true,
-  },
-  { label: 'memory per idle stream (KiB)', value: (s) => s.memory?.kibPerConnection },
-  { label: 'memory before streams (KiB)', value: (s) => s.memory?.beforeKiB },
-  { label: 'memory with idle streams (KiB)', value: (s) => s.memory?.afterKiB },
-  { label: 'storm catch-up (s)', value: (s) => s.storm?.catchUpS },
-  { label: 'storm: lost', value: (s) => s.storm?.lost },
-  { label: 'storm: SQL statements', value: (s) => s.storm?.sqlStatements },
-  { label: 'storm: SYNs dropped on a full listen queue', value: (s) => s.storm?.listenDrops },
-];
+export function median(values: number[]): number | undefined {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
 
-/** RESULTS.md: one table of every figure, ours next to each peer with the ratio. */
-export function resultsMarkdown(results: RunResults, charts: string[], chartDir: string): string {
-  const systems = [OURS, ...VARIANTS, ...PEERS].filter((name) => results.systems[name]);
-  const peers = PEERS.filter((name) => results.systems[name]);
-  const header = ['scenario', ...systems, ...peers.map((peer) => `${OURS} / ${peer}`)];
-  const rows = METRICS.map((metric) => {
-    const values = systems.map((name) => {
-      const shown = show(metric.value(results.systems[name]));
-      return metric.atLeast?.(results.systems[name]) ? `≥ ${shown}` : shown;
-    });
-    const ours = metric.value(results.systems[OURS] ?? { version: '', errors: [] });
-    // Dividing by a peer's lower bound gives an upper bound on our ratio.
-    const ratios = peers.map((peer) => {
-      const shown = ratio(ours, metric.value(results.systems[peer]));
-      return metric.atLeast?.(results.systems[peer]) && shown !== '–' ? `≤ ${shown}` : shown;
-    });
-    return [metric.label, ...values, ...ratios];
+const show = (value: number | undefined) =>
+  value === undefined || Number.isNaN(value) ? '–' : String(Math.round(value * 1000) / 1000);
+
+/** Every run's value of one figure of one system (runs where it is missing left out). */
+const values = (report: BenchReport, system: string, get: Get) =>
+  report.runs
+    .map((run) => run[system] && get(run[system]))
+    .filter((value): value is number => typeof value === 'number');
+
+/** The median over the runs, with the lowest and highest when there were several. */
+export function figure(report: BenchReport, system: string, get: Get): string {
+  const all = values(report, system, get);
+  if (all.length < 2) return show(median(all));
+  return `${show(median(all))} (${show(Math.min(...all))}–${show(Math.max(...all))})`;
+}
+
+/** Ours against Nchan's in the same run, the median over runs. */
+function againstNchan(report: BenchReport, system: string, get: Get): string {
+  const ratios = report.runs.flatMap((run) => {
+    const [ours, theirs] = [run[system] && get(run[system]), run.nchan && get(run.nchan)];
+    return typeof ours === 'number' && typeof theirs === 'number' && theirs ? [ours / theirs] : [];
   });
-  return [
-    `# Benchmark results`,
-    '',
-    `Run \`${results.runId}\` (${results.mode}), ${results.date}. Reproduce with \`${results.command}\`.`,
-    '',
-    machineLines(results),
-    '',
-    table(header, rows),
-    '',
-    scenarioNotes(results),
-    '',
-    timeBreakdown(results),
-    '',
-    throughputSteps(results),
-    '',
-    stormStatements(results),
-    '',
-    ...problems(results),
-    ...profileSections(results),
-    ...charts.map((chart) => `![${chart}](${chartDir}${chart})`),
-    '',
-  ].join('\n');
+  return ratios.length ? `${median(ratios)!.toFixed(2)}×` : '–';
 }
 
-function machineLines({ machine, systems }: RunResults): string {
-  return [
-    `- Machine: ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB RAM, Linux ${machine.kernel}; ` +
-      `the load generator runs on the same machine.`,
-    `- ${machine.postgres}; Node ${machine.node}.`,
-    `- 1-minute load average when the run started: ${machine.loadAverageAtStart.toFixed(2)}` +
-      (machine.loadAverageAtStart > 0.5
-        ? ' (other work was running: figures are pessimistic and noisy).'
-        : '.'),
-    ...Object.entries(systems).map(([name, s]) => `- ${name}: ${s.version}`),
-  ].join('\n');
-}
+const present = (report: BenchReport, systems: string[]) =>
+  systems.filter((key) => report.runs.some((run) => run[key]));
 
-function scenarioNotes(results: RunResults): string {
-  const any = Object.values(results.systems);
-  const latency = any.find((s) => s.latency)?.latency;
-  const storm = any.find((s) => s.storm)?.storm;
-  const throughput = any.find((s) => s.throughput)?.throughput;
-  return [
-    '## Scenarios',
-    '',
-    latency
-      ? `- **Latency**: ${latency.streams} open streams over ${latency.users} users; ${latency.rate} notifications/s ` +
-        `for ${latency.durationS} s, each delivered to every stream of its user. Latency is from the producer's ` +
-        `stamp (taken just before the INSERT or POST that carries it, CLOCK_MONOTONIC) to the client parsing it.`
-      : '',
-    latency
-      ? `- **Memory**: RSS of the service (nginx: PSS summed over master and workers) before and after opening ` +
-        `those ${latency.streams} idle streams, divided by the stream count.`
-      : '',
-    throughput
-      ? `- **Throughput**: one stream per user (${throughput.users} users); the offered rate rises in ` +
-        `${throughput.stepS} s steps; producers insert in parallel transactions of up to 500 rows. The figure is ` +
-        `the highest produced rate whose p99 stayed under 1 s with nothing lost.`
-      : '',
-    storm
-      ? `- **Reconnect storm**: ${storm.clients} clients (one per user), each ${storm.behind} events behind, ` +
-        `reconnect at once with Last-Event-ID; time until the last one holds everything it missed. SQL ` +
-        `statements are pg_stat_statements calls in the system's database during the storm.`
-      : '',
-  ]
-    .filter(Boolean)
-    .join('\n');
-}
-
-/**
- * Where a notification's time goes, per scenario: the service's histograms over the load
- * (created_at is the producer transaction's start, so "ingest" includes its commit), the
- * harness's end-to-end figure, and what holds the event loop back. Differences of medians are
- * estimates, marked ≈.
- */
-function timeBreakdown(results: RunResults): string {
-  const pair = (q?: Quantiles) => (q ? `${q.p50Ms} / ${q.p99Ms}` : '–');
-  const rows = Object.entries(results.systems).flatMap(([name, s]) =>
-    Object.entries(s.breakdown ?? {}).map(([scenario, b]) => {
-      const endToEnd = scenario === 'latency' ? s.latency : undefined;
-      const storedToWritten =
-        b.createdToWritten && b.ingest
-          ? `≈ ${diff(b.createdToWritten.p50Ms, b.ingest.p50Ms)}`
-          : '–';
-      const writtenToClient =
-        endToEnd && b.createdToWritten
-          ? `≈ ${diff(endToEnd.p50Ms, b.createdToWritten.p50Ms)}`
-          : '–';
-      const gc = Object.entries(b.gc)
-        .map(([kind, { count, totalMs }]) => `${kind} ${count} (${totalMs} ms)`)
-        .join(', ');
-      return [
-        `${name}: ${scenario}`,
-        endToEnd ? `${endToEnd.p50Ms} / ${endToEnd.p99Ms}` : '–',
-        pair(b.ingest),
-        storedToWritten,
-        pair(b.dispatchPerBatch),
-        writtenToClient,
-        `${b.eventLoopDelayMs.p50} / ${b.eventLoopDelayMs.p99} / ${b.eventLoopDelayMs.max}`,
-        gc || '–',
-        `${b.cpuMsPerThousandFrames ?? '–'} / ${b.sqlMsPerThousandFrames ?? '–'}`,
-      ];
-    }),
-  );
-  if (!rows.length) return '';
-  return [
-    '## Where the time goes',
-    '',
-    'Milliseconds, p50 / p99. Ingest: created_at → appended to the log (`notifier_ingest_lag_seconds`). ' +
-      'Stored → written: `notifier_delivery_latency_seconds` less ingest, by medians. Read → written: ' +
-      'one live batch, from the log read to the last stream write (`notifier_dispatch_seconds`; – while ' +
-      'the hub does not report it). Written → client: the harness’s end-to-end median less created_at → ' +
-      'written. Event loop: delay p50 / p99 / max over the load. GC: pauses by kind over the load. ' +
-      'Cost: milliseconds per 1,000 frames written, of the service’s CPU and of Postgres executing its ' +
-      'statements (pg_stat_statements); less noisy than latency on a shared machine.',
-    '',
-    table(
-      [
-        'system: scenario',
-        'commit → client (harness)',
-        'ingest',
-        'stored → written',
-        'read → written, per batch',
-        'written → client',
-        'event-loop delay',
-        'GC pauses',
-        'cost: service CPU / Postgres',
-      ],
-      rows,
-    ),
-  ].join('\n');
-}
-
-const diff = (a: number, b: number) => Math.round((a - b) * 1000) / 1000;
-
-function throughputSteps(results: RunResults): string {
-  const rows = Object.entries(results.systems).flatMap(([name, s]) =>
-    (s.throughput?.steps ?? []).map((step) => [
-      name,
-      String(step.offeredRate),
-      String(step.producedRate),
-      String(step.deliveredRate),
-      String(step.p50Ms),
-      String(step.p99Ms),
-      String(step.lost),
-      step.passed ? 'pass' : 'fail',
-    ]),
-  );
-  if (!rows.length) return '';
-  return [
-    '## Throughput steps',
-    '',
-    table(
-      ['system', 'offered/s', 'produced/s', 'delivered/s', 'p50 ms', 'p99 ms', 'lost', ''],
-      rows,
-    ),
-  ].join('\n');
-}
-
-function stormStatements(results: RunResults): string {
-  const rows = Object.entries(results.systems).flatMap(([name, s]) =>
-    (s.storm?.topStatements ?? []).map((top) => [
-      name,
-      String(top.calls),
-      `\`${top.query.slice(0, 160)}\``,
-    ]),
-  );
-  if (!rows.length) return '';
-  return [
-    '## Statements run most during the storm',
-    '',
-    table(['system', 'calls', 'statement'], rows),
-  ].join('\n');
-}
-
-function problems(results: RunResults): string[] {
-  const lines = [
-    ...Object.entries(results.skipped).map(([name, why]) => `- ${name} skipped: ${why}`),
-    ...Object.entries(results.systems).flatMap(([name, s]) =>
-      s.errors.map((e) => `- ${name}: ${e}`),
-    ),
+function headline(report: BenchReport): string {
+  const all = report.runs.flatMap((run) => Object.values(run));
+  const at = (name: (typeof LOADS)[number]) =>
+    `${all.find((s) => s.loads[name])?.loads[name]?.rate.toLocaleString('en')}/s`;
+  const storm = all.find((s) => s.storm)?.storm;
+  const rows: [string, Get][] = [
+    [`latency p50 at ${at('latency')}, one transaction each (ms)`, (s) => s.loads.latency?.p50Ms],
+    ['latency p99 (ms)', (s) => s.loads.latency?.p99Ms],
+    ['CPU per notification: service + Postgres (ms)', (s) => s.loads.latency?.cpu.total],
+    ['… the producers’ own INSERTs (plain table)', (s) => s.loads.latency?.cpu.producersShare],
+    ['… the rest: our pipeline', (s) => s.loads.latency?.cpu.rest],
+    [`latency p99 at ${at('low-rate')} (ms)`, (s) => s.loads['low-rate']?.p99Ms],
+    [`CPU per notification at ${at('low-rate')} (ms)`, (s) => s.loads['low-rate']?.cpu.total],
+    ['… the rest: our pipeline', (s) => s.loads['low-rate']?.cpu.rest],
+    [`batched producer at ${at('batched')}: p99 (ms)`, (s) => s.loads.batched?.p99Ms],
+    ['… CPU per notification (ms)', (s) => s.loads.batched?.cpu.total],
+    ['memory per idle stream (KiB)', (s) => s.memory?.perStreamKiB],
+    [`opening ${all.find((s) => s.open)?.open?.streams} streams (per s)`, (s) => s.open?.perS],
+    [
+      `storm: ${storm?.clients} × ${storm?.behind} behind, all resumed (s)`,
+      (s) => s.storm?.catchUpS,
+    ],
+    ['producers vs a plain INSERT, default mode', (s) => s.producers?.[s.mode ?? '']?.ratio],
+    ['lost, all scenarios', (s) => sumOver(s, 'lost')],
+    ['duplicated, all scenarios', (s) => sumOver(s, 'duplicates')],
   ];
-  return lines.length ? ['## Problems in this run', '', ...lines, ''] : [];
-}
-
-function profileSections({ profiles }: RunResults): string[] {
-  return Object.entries(profiles ?? {}).flatMap(([scenario, summary]) => [
-    `## CPU profile of the service: ${scenario}`,
-    '',
-    table(
-      ['function (self time)', 'self %', 'total %'],
-      summary.functions.map((hot) => [
-        `\`${hot.name}\``,
-        String(hot.selfPercent),
-        String(hot.totalPercent),
+  const ours = present(report, OURS);
+  const nchan = present(report, ['nchan']);
+  const mode = (key: string) => report.runs.find((run) => run[key])?.[key].mode;
+  return table(
+    [
+      'figure',
+      ...ours.map((key) => `notifier, wal_level=${key} (OUTBOX_WAKE=${mode(key)})`),
+      ...nchan.flatMap(() => ['Nchan', ...ours.map((key) => `${key} ÷ Nchan`)]),
+    ],
+    rows.map(([label, get]) => [
+      label,
+      ...ours.map((key) => figure(report, key, get)),
+      ...nchan.flatMap(() => [
+        figure(report, 'nchan', get),
+        ...ours.map((key) => againstNchan(report, key, get)),
       ]),
-    ),
-    '',
-    table(
-      ['package or folder', 'self %'],
-      summary.byArea.map((hot) => [`\`${hot.name}\``, String(hot.selfPercent)]),
-    ),
-    '',
-  ]);
+    ]),
+  );
 }
 
-function ratio(ours: number | null | undefined, theirs: number | null | undefined): string {
-  if (ours == null || theirs == null || theirs === 0) return '–';
-  return `${(ours / theirs).toFixed(2)}×`;
+function sumOver(s: SystemFigures, key: 'lost' | 'duplicates'): number {
+  const loads = Object.values(s.loads).reduce((sum, load) => sum + load[key], 0);
+  return loads + (s.storm?.[key] ?? 0);
 }
 
-const show = (value: number | null | undefined) => (value == null ? '–' : String(value));
+/** One row per system (and load, or mode), one column per figure: medians over the runs. */
+function grid<T>(report: BenchReport, rows: Row<T>[], columns: [string, Get<T>][]): string {
+  const cell = (system: string, pick: Row<T>[2], get: Get<T>) =>
+    show(
+      median(values(report, system, (s) => (pick(s) === undefined ? undefined : get(pick(s)!)))),
+    );
+  return table(
+    ['', ...columns.map(([title]) => title)],
+    rows.map(([label, system, pick]) => [
+      label,
+      ...columns.map(([, get]) => cell(system, pick, get)),
+    ]),
+  );
+}
+
+const loadRows = (report: BenchReport): Row<LoadFigures>[] =>
+  present(report, [...OURS, 'nchan']).flatMap((key) =>
+    LOADS.filter((name) => report.runs.some((run) => run[key]?.loads[name])).map(
+      (name): Row<LoadFigures> => [`${key}: ${name}`, key, (s) => s.loads[name]],
+    ),
+  );
+
+const percentOfCore = (load: LoadFigures, ms: number) => (ms * load.sent) / (load.windowS * 10);
+
+function details(report: BenchReport): string[] {
+  const modes = present(report, OURS).flatMap((key) =>
+    Object.keys(report.runs.find((run) => run[key]?.producers)?.[key].producers ?? {}).map(
+      (mode): Row<RatioFigures> => [`${key}: ${mode}`, key, (s) => s.producers?.[mode]],
+    ),
+  );
+  const statements = present(report, OURS).flatMap((key) =>
+    LOADS.flatMap((name) =>
+      (report.runs[0][key]?.loads[name]?.statements ?? []).slice(0, 6).map((s) => {
+        const text = `\`${s.query.slice(0, 150).replaceAll('|', '\\|')}\``;
+        return [`${key}: ${name}`, String(s.calls), String(s.ms), text];
+      }),
+    ),
+  );
+  return [
+    '## CPU per notification, by process (ms)',
+    '',
+    grid(report, loadRows(report), [
+      ['sent/s', (l) => l.sentPerS],
+      ['service', (l) => l.cpu.service],
+      ...PG_KINDS.map((kind): [string, Get<LoadFigures>] => [
+        `PG ${kind}`,
+        (l) => l.cpu.postgres?.[kind],
+      ]),
+      ['Postgres', (l) => l.cpu.postgresTotal],
+      ['total', (l) => l.cpu.total],
+      ['producers’ share', (l) => l.cpu.producersShare],
+      ['the rest', (l) => l.cpu.rest],
+      ['service, % of a core', (l) => percentOfCore(l, l.cpu.service)],
+      ['Postgres, % of a core', (l) => percentOfCore(l, l.cpu.postgresTotal)],
+      ['load generator', (l) => l.cpu.loadGenerator],
+      ['machine busy, %', (l) => l.cpu.machineBusyPercent],
+    ]),
+    '',
+    '## Latency (ms)',
+    '',
+    grid(report, loadRows(report), [
+      ['offered/s', (l) => l.rate],
+      ['sent/s', (l) => l.sentPerS],
+      ['p50', (l) => l.p50Ms],
+      ['p99', (l) => l.p99Ms],
+      ['max', (l) => l.maxMs],
+      ['waited for a connection, p99', (l) => l.sendWaitP99Ms],
+      ['lost', (l) => l.lost],
+      ['duplicated', (l) => l.duplicates],
+    ]),
+    '',
+    '## Producers against a plain INSERT (pgbench, closed loop)',
+    '',
+    grid(
+      report,
+      [...modes],
+      [
+        ['outbox commits/s', (r) => r.outboxTps],
+        ['plain table commits/s', (r) => r.plainTps],
+        ['outbox ÷ plain', (r) => r.ratio],
+      ],
+    ),
+    '',
+    '## Reconnect storm',
+    '',
+    grid(
+      report,
+      present(report, [...OURS, 'nchan']).map((key) => [key, key, (s) => s.storm]),
+      [
+        ['all resumed (s)', (s) => s.catchUpS],
+        ['SQL statements', (s) => s.sqlStatements],
+        ['SYNs dropped', (s) => s.listenDrops],
+        ['lost', (s) => s.lost],
+        ['duplicated', (s) => s.duplicates],
+        ['failed reconnects', (s) => s.reconnectFailures],
+      ],
+    ),
+    '',
+    '## Statements by time (pg_stat_statements, first run)',
+    '',
+    table(['', 'calls per notification', 'ms per notification', 'statement'], statements),
+  ];
+}
 
 export function table(header: string[], rows: string[][]): string {
   return [header, header.map(() => '---'), ...rows]
-    .map((cells) => `| ${cells.join(' | ')} |`)
+    .map((row) => `| ${row.join(' | ')} |`)
     .join('\n');
+}
+
+/** The report: one headline table against Nchan, then where the CPU and the time go. */
+export function reportMarkdown(report: BenchReport): string {
+  const { runs, loadAverage } = report;
+  const problems = [
+    ...Object.entries(report.skipped).map(([name, why]) => `- ${name} skipped: ${why}`),
+    ...runs.flatMap((run, i) =>
+      Object.entries(run).flatMap(([name, s]) =>
+        s.errors.map((e) => `- run ${i + 1}, ${name}: ${e}`),
+      ),
+    ),
+  ];
+  const busy = loadAverage.start > 0.5 ? ' (other work was running: figures are noisy)' : '';
+  return [
+    '# Benchmark results',
+    '',
+    `\`${report.command}\` (${report.quick ? 'quick' : 'full'}), run \`${report.runId}\`, commit \`${report.commit}\`. How it measures: [bench/README.md](README.md).`,
+    '',
+    `- ${runs.length === 1 ? 'One run' : `Median of ${runs.length} runs (lowest–highest)`}; ratios to Nchan are taken within each run.`,
+    `- Node ${report.node}; ${report.postgres}; ${report.machine}, shared with the load generator.`,
+    `- Load average ${loadAverage.start.toFixed(2)} at the start, ${loadAverage.end.toFixed(2)} at the end${busy}.`,
+    ...present(report, [...OURS, 'nchan']).map(
+      (key) => `- ${key}: ${runs.find((run) => run[key])![key].described}`,
+    ),
+    ...(report.profiles ? [`- V8 CPU profiles of the service: \`${report.profiles}\`.`] : []),
+    '',
+    headline(report),
+    '',
+    ...details(report),
+    '',
+    ...(problems.length ? ['## Problems in this run', '', ...problems, ''] : []),
+  ].join('\n');
 }

@@ -2,7 +2,7 @@ import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { stopChild, treePssKiB, waitForHttp } from './processes';
+import { stopChild, waitForHttp } from './processes';
 import type { SystemUnderTest } from './system';
 
 const NGINX = '/usr/sbin/nginx';
@@ -35,7 +35,6 @@ export function ensureNchanInstalled(log: (line: string) => void): string | unde
 
 /** nginx + Nchan on loopback, with bench/nchan/nginx.conf. */
 export class NchanSystem implements SystemUnderTest {
-  readonly name = 'nchan';
   private child?: ChildProcess;
 
   constructor(
@@ -52,13 +51,8 @@ export class NchanSystem implements SystemUnderTest {
       .replaceAll('{{PORT}}', String(this.port));
     const file = resolve(this.workDir, 'nginx.conf');
     await writeFile(file, config);
-    this.child = spawn(
-      NGINX,
-      ['-p', this.workDir, '-c', file, '-e', resolve(this.workDir, 'error.log')],
-      {
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
-    );
+    const args = ['-p', this.workDir, '-c', file, '-e', resolve(this.workDir, 'error.log')];
+    this.child = spawn(NGINX, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     await waitForHttp(this.port, '/health');
   }
 
@@ -74,8 +68,8 @@ export class NchanSystem implements SystemUnderTest {
     return { kind: 'http' as const, port: this.port, pathPrefix: '/pub/' };
   }
 
-  memoryKiB(): Promise<number> {
-    return treePssKiB(this.child!.pid!);
+  pid(): number {
+    return this.child!.pid!;
   }
 
   /** Nchan answers a publish once the message is in the channel's buffer. */
@@ -83,15 +77,9 @@ export class NchanSystem implements SystemUnderTest {
     return Promise.resolve();
   }
 
-  sqlStatements(): Promise<undefined> {
-    return Promise.resolve(undefined);
-  }
-
-  version(): Promise<string> {
+  describe(): string {
     const version = (pkg: string) =>
       execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
-    return Promise.resolve(
-      `nginx ${version('nginx-common')}, libnginx-mod-nchan ${version('libnginx-mod-nchan')}`,
-    );
+    return `nginx ${version('nginx-common')}, libnginx-mod-nchan ${version('libnginx-mod-nchan')}`;
   }
 }

@@ -1,130 +1,68 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { get } from 'node:http';
 import { resolve } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
-import type { BenchPostgres, StatementStats } from '../postgres';
 import { query } from '../postgres';
-import { rssKiB, stopChild, treePssKiB, waitForHttp } from './processes';
+import { stopChild, waitForHttp } from './processes';
 import type { SystemUnderTest } from './system';
 
 const ROOT = resolve(__dirname, '../..');
-const MAIN = resolve(ROOT, 'dist/apps/notifier/src/main.js');
-const DATABASE = 'notifier_bench';
+/** What production runs: the build of `npm run build`. */
+const BUILT = [resolve(ROOT, 'dist/apps/notifier/src/main.js')];
 
 export interface NotifierOptions {
-  /** When set, the service writes a V8 CPU profile there on exit. */
-  profileDir?: string;
-  /** NOTIFIER_WORKERS (default 1). */
-  workers?: number;
-  /** More environment, e.g. SHUTDOWN_DRAIN_MS. */
+  /** More environment: OUTBOX_WAKE, NOTIFIER_WORKERS… */
   env?: Record<string, string>;
-  /** Instances given the same JWT secret accept each other's tokens, as behind one balancer. */
-  jwtSecret?: string;
+  /** Node arguments that start it; the built service by default. */
+  command?: string[];
 }
 
-/**
- * The built service (`npm run build`), as production runs it: one process, or a cluster
- * primary with `workers` worker processes on the port (NOTIFIER_WORKERS).
- */
+/** The service in a process of its own, on `postgresUrl`, with a JWT secret made up for the run. */
 export class NotifierSystem implements SystemUnderTest {
-  readonly name: string;
-  /** Only a single process: with workers, each scrape would reach one of them at random. */
-  readonly metricsText?: () => Promise<string>;
   private child?: ChildProcess;
-  private url = '';
-  private readonly secret: string;
-  private readonly adminToken = randomBytes(16).toString('hex');
-  private readonly jwt: JwtService;
+  private output = '';
+  private readonly secret = randomBytes(32).toString('hex');
+  private readonly jwt = new JwtService({ secret: this.secret });
   private readonly tokens = new Map<string, string>();
-  private readonly profileDir?: string;
-  private readonly workers: number;
 
   constructor(
     readonly port: number,
-    private readonly postgres: BenchPostgres,
+    readonly postgresUrl: string,
     private readonly options: NotifierOptions = {},
-  ) {
-    this.profileDir = options.profileDir;
-    this.workers = options.workers ?? 1;
-    this.secret = options.jwtSecret ?? randomBytes(32).toString('hex');
-    this.jwt = new JwtService({ secret: this.secret });
-    this.name = this.workers === 1 ? 'notifier' : `notifier-${this.workers}w`;
-    if (this.workers === 1) this.metricsText = () => this.scrapeMetrics();
-  }
+  ) {}
 
-  async start(scenario: string): Promise<void> {
-    this.url = await this.postgres.database(DATABASE);
-    const profile = this.profileDir
-      ? [
-          '--cpu-prof',
-          `--cpu-prof-dir=${this.profileDir}`,
-          `--cpu-prof-name=${scenario}.cpuprofile`,
-        ]
-      : [];
-    this.child = spawn(process.execPath, [...profile, MAIN], {
+  async start(): Promise<void> {
+    this.child = spawn(process.execPath, this.options.command ?? BUILT, {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,
+        TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.json'),
         NODE_ENV: 'production',
         JWT_SECRET: this.secret,
-        ADMIN_TOKEN: this.adminToken,
-        NOTIFIER_WORKERS: String(this.workers),
-        DATABASE_URL: this.url,
+        ADMIN_TOKEN: randomBytes(16).toString('hex'),
+        DATABASE_URL: this.postgresUrl,
         PORT: String(this.port),
         HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         ...this.options.env,
       },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    await waitForHttp(this.port, '/health');
-    if (this.workers > 1) await this.waitForEveryWorker();
-  }
-
-  /** Every worker answers: new connections reach as many instance ids as there are workers. */
-  private async waitForEveryWorker(): Promise<void> {
-    const seen = new Set<string>();
-    for (let attempt = 0; seen.size < this.workers; attempt++) {
-      if (attempt > 600) throw new Error(`only ${seen.size} of ${this.workers} workers answered`);
-      seen.add(await this.instanceIdOnNewConnection());
+    for (const stream of [this.child.stdout!, this.child.stderr!]) {
+      stream.setEncoding('utf8').on('data', (chunk: string) => {
+        this.output = (this.output + chunk).slice(-65_536);
+        process.stderr.write(chunk);
+      });
     }
-  }
-
-  private instanceIdOnNewConnection(): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const headers = { Authorization: `Bearer ${this.adminToken}` };
-      const request = get(
-        { host: '127.0.0.1', port: this.port, path: '/admin/stats', agent: false, headers },
-        (response) => {
-          let body = '';
-          response.setEncoding('utf8');
-          response.on('data', (chunk: string) => (body += chunk));
-          response.on('end', () =>
-            resolve((JSON.parse(body) as { instanceId: string }).instanceId),
-          );
-        },
-      );
-      request.on('error', reject);
-    });
+    await waitForHttp(this.port, '/health');
   }
 
   async stop(): Promise<void> {
     if (this.child) await stopChild(this.child);
   }
 
-  /** How the process ended: its exit code, else the signal that killed it; null while running. */
-  get exit(): number | string | null {
-    return this.child?.exitCode ?? this.child?.signalCode ?? null;
-  }
-
-  /** `GET /admin/stats` of this instance (one worker's, with workers). */
-  async adminStats(): Promise<Record<string, unknown>> {
-    const response = await fetch(`http://127.0.0.1:${this.port}/admin/stats`, {
-      headers: { Authorization: `Bearer ${this.adminToken}` },
-    });
-    if (!response.ok) throw new Error(`/admin/stats answered ${response.status}`);
-    return (await response.json()) as Record<string, unknown>;
+  pid(): number {
+    return this.child!.pid!;
   }
 
   stream(user: string): { path: string; headerLines: string } {
@@ -137,34 +75,26 @@ export class NotifierSystem implements SystemUnderTest {
   }
 
   producer() {
-    return { kind: 'sql' as const, url: this.url, insert: 'notifier' as const };
-  }
-
-  private async scrapeMetrics(): Promise<string> {
-    const response = await fetch(`http://127.0.0.1:${this.port}/metrics`);
-    if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
-    return response.text();
-  }
-
-  memoryKiB(): Promise<number> {
-    return this.workers === 1 ? rssKiB(this.child!.pid!) : treePssKiB(this.child!.pid!);
+    return { kind: 'sql' as const, url: this.postgresUrl, table: 'notification_outbox' };
   }
 
   /** The outbox is empty: the ingester has moved every row into the log. */
   async settled(): Promise<void> {
-    for (let attempt = 0; attempt < 600; attempt++) {
-      const [row] = await query(this.url, 'SELECT count(*)::int AS n FROM notification_outbox');
+    for (let attempt = 0; attempt < 1200; attempt++) {
+      const [row] = await query(this.postgresUrl, 'SELECT count(*) AS n FROM notification_outbox');
       if (Number(row.n) === 0) return;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error('the outbox did not drain within 60 s');
+    throw new Error('the outbox did not drain within 120 s');
   }
 
-  sqlStatements(): Promise<StatementStats> {
-    return this.postgres.statements(DATABASE);
+  /** The OUTBOX_WAKE it ran in: the one set, or the fallback its start-up warning names. */
+  get outboxWake(): string {
+    const fallback = /Falling back to OUTBOX_WAKE=(\w+)/.exec(this.output)?.[1];
+    return fallback ?? this.options.env?.OUTBOX_WAKE ?? 'wal';
   }
 
-  version(): Promise<string> {
-    return Promise.resolve(`notifier (this tree), Node ${process.version}`);
+  describe(): string {
+    return `notifier (this tree, OUTBOX_WAKE=${this.outboxWake}), Node ${process.version}`;
   }
 }

@@ -1,6 +1,6 @@
-import { ChildProcess } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
 
@@ -14,7 +14,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `GET path` until it answers 200, or fails after `timeoutMs`. */
-export async function waitForHttp(port: number, path: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForHttp(port: number, path: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if ((await status(port, path)) === 200) return;
@@ -44,22 +44,77 @@ export async function stopChild(child: ChildProcess, graceMs = 15_000): Promise<
   clearTimeout(timer);
 }
 
-/**
- * Proportional set size of a process and all its descendants, in KiB: for one process it
- * is its RSS less its share of shared libraries; across nginx's master and workers it
- * counts their shared memory zone once instead of once per process.
- */
-export async function treePssKiB(pid: number): Promise<number> {
-  const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
-  const own = Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-  const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-  const pids = children.split(' ').filter(Boolean).map(Number);
-  const theirs = await Promise.all(pids.map(treePssKiB));
-  return theirs.reduce((sum, kib) => sum + kib, own);
+/** The live children of a process, over all its threads. */
+export async function childPids(pid: number): Promise<number[]> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch((): string[] => []);
+  const lists = await Promise.all(
+    tasks.map((task) => readFile(`/proc/${pid}/task/${task}/children`, 'utf8').catch(() => '')),
+  );
+  return lists.join(' ').split(' ').filter(Boolean).map(Number);
 }
 
-/** VmRSS of one process, in KiB. */
-export async function rssKiB(pid: number): Promise<number> {
-  const status = await readFile(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+/**
+ * Resident memory in KiB: VmRSS of a lone process; for a process with children (nginx's master
+ * and workers, a cluster primary and its workers), their proportional set sizes summed, which
+ * counts memory they share once instead of once per process.
+ */
+export async function memoryKiB(pid: number): Promise<number> {
+  const children = await childPids(pid);
+  if (children.length === 0) {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+  }
+  const pss = async (one: number) => {
+    const rollup = await readFile(`/proc/${one}/smaps_rollup`, 'utf8').catch(() => '');
+    return Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+  };
+  const all = await Promise.all([pid, ...children].map(pss));
+  return all.reduce((sum, kib) => sum + kib, 0);
+}
+
+const MS_PER_TICK = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+export interface ProcessCpu {
+  /** Time on a CPU of its live threads, ms (schedstat: nanoseconds, where stat counts ticks). */
+  own: number;
+  /** cutime + cstime: the CPU of its children that exited and were waited for, ms. */
+  reaped: number;
+}
+
+/** CPU time of one process from /proc; undefined once it is gone. */
+export async function processCpu(pid: number): Promise<ProcessCpu | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => undefined);
+  if (stat === undefined || tasks === undefined) return undefined;
+  const runtimes = await Promise.all(
+    tasks.map((task) => readFile(`/proc/${pid}/task/${task}/schedstat`, 'utf8').catch(() => '0')),
+  );
+  const ns = runtimes.reduce((sum, line) => sum + Number(line.split(' ')[0]), 0);
+  // Fields after "(comm) ": the state is the 3rd field of the line, cutime the 16th.
+  const [cutime, cstime] = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .slice(13, 15)
+    .map(Number);
+  return { own: ns / 1e6, reaped: (cutime + cstime) * MS_PER_TICK };
+}
+
+/** CPU ms of processes and all their descendants, those that exited included. */
+export async function treeCpuMs(pids: number[]): Promise<number> {
+  const each = await Promise.all(
+    pids.map(async (pid) => {
+      const cpu = await processCpu(pid);
+      if (!cpu) return 0;
+      return cpu.own + cpu.reaped + (await treeCpuMs(await childPids(pid)));
+    }),
+  );
+  return each.reduce((sum, ms) => sum + ms, 0);
+}
+
+/** Jiffies of the whole machine so far: all, and busy (neither idle nor waiting for I/O). */
+export async function machineTicks(): Promise<{ all: number; busy: number }> {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0];
+  const ticks = line.split(/\s+/).slice(1, 9).map(Number);
+  const all = ticks.reduce((sum, tick) => sum + tick, 0);
+  return { all, busy: all - ticks[3] - ticks[4] };
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { startEmbeddedPostgres } from '../../libs/embedded-postgres/src';
 import { dataSourceOptions } from '../../libs/persistence/src';
+import { MIGRATIONS } from '../../migrations';
 import { freePort } from './free-port';
 import { SERVER_URL_VARIABLE, TEMPLATE_VARIABLE, withDatabase } from './test-database';
 
@@ -47,7 +48,7 @@ async function migrateTemplate(serverUrl: string, name: string): Promise<void> {
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.destroy();
 
-  const template = new DataSource(dataSourceOptions(withDatabase(serverUrl, name)));
+  const template = new DataSource(dataSourceOptions(withDatabase(serverUrl, name), MIGRATIONS));
   await template.initialize();
   await template.runMigrations({ transaction: 'each' });
   await template.destroy();

@@ -5,6 +5,7 @@ import { AuthModule } from '@app/auth';
 import { ChangeFeedModule } from '@app/change-feed';
 import { ConfigModule, NotifierConfig } from '@app/config';
 import { PersistenceModule } from '@app/persistence';
+import { MIGRATIONS } from '../../../migrations';
 import { HttpErrorFilter } from './errors/http-error.filter';
 import { AdminModule } from './admin/admin.module';
 import { HealthModule } from './health/health.module';
@@ -27,7 +28,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, databaseUrl),
         LoggerModule.forRoot({ pinoHttp: requestLogOptions(config.logLevel) }),
-        PersistenceModule.forRoot(databaseUrl),
+        PersistenceModule.forRoot(databaseUrl, MIGRATIONS),
         ChangeFeedModule,
         AuthModule,
         MetricsModule,

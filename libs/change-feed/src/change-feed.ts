@@ -21,6 +21,11 @@ export interface ReaderOptions {
   name: string;
   /** Runs the task this often without a wake-up: covers what a lost connection missed. */
   safetyPollMs: number;
+  /**
+   * Whether a notification's payload says something this reader has not read yet; by default
+   * every notification wakes it. A hint only: a forged payload may cost a read, never data.
+   */
+  isNews?: (payload: string | undefined) => boolean;
 }
 
 /**
@@ -58,6 +63,7 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
       task,
       (error) => this.logger.error(`${options.name} failed: ${error.message}`),
       options.safetyPollMs,
+      options.isNews,
     );
     this.byChannel.set(channel, [...(this.byChannel.get(channel) ?? []), reader]);
     return reader;
@@ -85,7 +91,9 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
     clearTimeout(this.retryTimer);
     clearInterval(this.checkTimer);
     for (const reader of this.readers()) reader.stop();
-    await this.end(this.client);
+    const client = this.client;
+    this.client = undefined;
+    await this.end(client);
   }
 
   private connect(): Client {
@@ -120,9 +128,9 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
     client.query('SELECT 1').catch((error: Error) => this.lost(client, error));
   }
 
-  private notified(client: Client, { channel }: Notification): void {
+  private notified(client: Client, { channel, payload }: Notification): void {
     if (client !== this.client) return;
-    for (const reader of this.byChannel.get(channel) ?? []) reader.wake();
+    for (const reader of this.byChannel.get(channel) ?? []) reader.notified(payload);
   }
 
   private lost(client: Client, error: Error): void {

@@ -12,7 +12,12 @@ export class FeedReader {
     private readonly task: () => Promise<void>,
     private readonly onError: (error: Error) => void,
     private readonly safetyPollMs: number,
+    private readonly isNews: (payload: string | undefined) => boolean = () => true,
   ) {}
+
+  notified(payload: string | undefined): void {
+    if (this.isNews(payload)) this.wake();
+  }
 
   wake(): void {
     if (this.running) {

@@ -5,7 +5,7 @@ export { ClosedStreamRepository } from './repositories/closed-stream.repository'
 export { NotificationRepository } from './repositories/notification.repository';
 export type {
   AdminLogRow,
-  AppendResult,
+  AppendedBatch,
   InboxQuery,
   LogQuery,
   LogPage,

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { dataSourceOptions } from './data-source-options';
+import { dataSourceOptions, MigrationList } from './data-source-options';
 import { MigrationRunner } from './migration-runner';
 import { ClosedStreamRepository } from './repositories/closed-stream.repository';
 import { NotificationRepository } from './repositories/notification.repository';
@@ -24,14 +24,14 @@ const REPOSITORIES = [
   UserPreferencesRepository,
 ];
 
-/** The pool, the migrations (run at start-up) and one repository per table. */
+/** The pool, the migrations it is handed (run at start-up) and one repository per table. */
 @Module({})
 export class PersistenceModule {
-  static forRoot(url: string): DynamicModule {
+  static forRoot(url: string, migrations: MigrationList): DynamicModule {
     return {
       module: PersistenceModule,
       global: true,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(url))],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(url, migrations))],
       providers: [MigrationRunner, ...REPOSITORIES],
       exports: REPOSITORIES,
     };

@@ -1,9 +1,10 @@
 /**
- * The names and rules that the code and the migrations share, each declared once: NOTIFY
- * channels, advisory locks, the outbox's wake-up trigger and publication, and the rules that
- * both a CHECK constraint and the API's validation apply. This module imports nothing, so
- * that migrations (run by the service, the TypeORM CLI and Jest's global setup) can import it
- * without loading anything else of the service.
+ * The names and rules by which the code meets the database's objects, each declared once for
+ * the code: NOTIFY channels, advisory locks, the outbox's publication, and the rules that both
+ * a CHECK constraint and the API's validation apply. The migrations state them literally, as
+ * history does not change with the code: renaming one here changes no database, and
+ * test/postgres-objects.e2e-spec.ts fails until a migration does. This module imports nothing,
+ * so that persistence can load it where no path alias resolves.
  */
 
 /** Every NOTIFY on these channels is a payload-free wake-up (DESIGN §1): the tables are the truth. */
@@ -18,16 +19,14 @@ export const CHANNELS = {
   closedStreams: 'closed_streams_changed',
 } as const;
 
-/** The trigger that NOTIFYs `CHANNELS.outbox` in producers' transactions (`OUTBOX_WAKE=notify` only). */
-export const OUTBOX_NOTIFY_TRIGGER = 'notification_outbox_inserted';
 /** Publication of the outbox's inserts alone, decoded by the ingest leader's temporary slot. */
 export const OUTBOX_PUBLICATION = 'notifier_outbox';
 
 /** 0x6e6f7466, "notf": the first key of every Notifier advisory lock. */
-export const LOCK_SPACE = 0x6e6f7466;
+const LOCK_SPACE = 0x6e6f7466;
 
 /** The second keys, one per lock. */
-export const LOCKS = {
+const LOCKS = {
   migrations: 0,
   ingestLeader: 1,
   /** Serializes drains, so log ids follow commit order. */

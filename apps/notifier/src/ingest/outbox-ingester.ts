@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { ChangeFeed, FeedReader, OutboxWalWakeup } from '@app/change-feed';
 import { DATABASE_URL, NotifierConfig, OutboxWakeMode } from '@app/config';
-import { NotificationRepository } from '@app/persistence';
+import { AppendedBatch, NotificationRepository, PageLimits } from '@app/persistence';
 import { CHANNELS } from '@app/postgres-objects';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { traceIngestBatch } from '../tracing/notifier-tracer';
@@ -16,7 +16,8 @@ import { DrainPacing } from './drain-pacing';
 import { chooseOutboxWake } from './outbox-wake-mode';
 import { OutboxWakeRepository } from './outbox-wake.repository';
 
-const BATCH = 1000;
+/** Rows per drain; its payload bytes are bounded like a live page's (SSE_MAX_BUFFER_BYTES). */
+const BATCH_ROWS = 1000;
 /** Covers lost wake-ups in the `wal` and `notify` modes. */
 const SAFETY_POLL_MS = 2_000;
 /** Under load, drains follow each other this far apart (see DrainPacing). */
@@ -51,6 +52,8 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
   private poll?: NodeJS.Timeout;
   private recheck?: NodeJS.Timeout;
   private stopped = false;
+  private readonly batchLimits: PageLimits;
+  private readonly appendedListeners: ((batch: AppendedBatch) => void)[] = [];
 
   constructor(
     private readonly log: NotificationRepository,
@@ -61,6 +64,7 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
     @Inject(DATABASE_URL) url: string,
     feed: ChangeFeed,
   ) {
+    this.batchLimits = { rows: BATCH_ROWS, bytes: config.sse.maxBufferBytes };
     // Registered in every mode (channels are fixed before boot); only `notify` sends on it.
     this.drainer = feed.reader(CHANNELS.outbox, () => this.drain(), {
       name: 'Draining the outbox',
@@ -74,6 +78,11 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
 
   get isLeader(): boolean {
     return this.leadership.isLeader;
+  }
+
+  /** Each batch this instance appends, as soon as it is committed (the hub's fast path). */
+  onAppended(listener: (batch: AppendedBatch) => void): void {
+    this.appendedListeners.push(listener);
   }
 
   /** The mode this instance runs in, once started: OUTBOX_WAKE, or its fallback. */
@@ -144,23 +153,19 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  /**
-   * Drains until the outbox is empty (or the lead is lost); returns how many outbox rows were
-   * taken, dropped duplicates included: a full batch means more may wait.
-   */
+  /** Drains until the outbox is empty (or the lead is lost); returns how many rows it took. */
   private async moveOutbox(): Promise<number> {
-    let taken: number;
+    let batch: AppendedBatch;
     let total = 0;
     do {
-      const { count, lagSeconds, deduplicated } = await traceIngestBatch((traced) =>
-        this.log.appendFromOutbox(BATCH, traced),
-      );
-      this.metrics.ingested.inc(count);
-      this.metrics.deduplicated.inc(deduplicated);
-      for (const lag of lagSeconds) this.metrics.ingestLag.observe(lag);
-      taken = count + deduplicated;
-      total += taken;
-    } while (taken === BATCH && this.leadership.isLeader);
+      batch = await traceIngestBatch(() => this.log.appendFromOutbox(this.batchLimits));
+      this.metrics.ingested.inc(batch.rows.length);
+      // Taken but not appended: their (user, dedupe_key) was already in the log.
+      this.metrics.deduplicated.inc(batch.taken - batch.rows.length);
+      for (const lag of batch.lagSeconds) this.metrics.ingestLag.observe(lag);
+      for (const listener of this.appendedListeners) listener(batch);
+      total += batch.taken;
+    } while (batch.more && this.leadership.isLeader);
     return total;
   }
 

@@ -4,10 +4,11 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ChangeFeed } from '@app/change-feed';
+import { ChangeFeed, FeedReader } from '@app/change-feed';
 import { NotifierConfig } from '@app/config';
-import { LogRow, NotificationRepository, PageLimits } from '@app/persistence';
+import { AppendedBatch, LogRow, NotificationRepository, PageLimits } from '@app/persistence';
 import { CHANNELS } from '@app/postgres-objects';
+import { OutboxIngester } from '../ingest/outbox-ingester';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { DeliveryReceipts } from '../receipts/delivery-receipts';
 import { traceDeliveryBatch } from '../tracing/notifier-tracer';
@@ -34,6 +35,7 @@ export class StreamHub
   private nextConnectionId = 1;
   /** Every log row up to here has been handed to the streams open at the time. */
   private dispatchedUpTo?: bigint;
+  private readonly reader: FeedReader;
   private readonly settings: StreamSettings;
   /** The whole instance reads one live page at a time: bounded like one stream's buffer. */
   private readonly livePage: PageLimits;
@@ -47,14 +49,17 @@ export class StreamHub
     private readonly metrics: NotifierMetrics,
     private readonly receipts: DeliveryReceipts,
     feed: ChangeFeed,
+    ingester: OutboxIngester,
   ) {
     const { maxBufferBytes, heartbeatMs } = config.sse;
     this.settings = { maxBufferBytes, heartbeatMs, endGraceMs: END_GRACE_MS };
     this.livePage = { rows: 1000, bytes: maxBufferBytes };
-    feed.reader(CHANNELS.appended, () => this.readLog(), {
+    this.reader = feed.reader(CHANNELS.appended, () => this.readLog(), {
       name: 'Reading the log',
       safetyPollMs: SAFETY_POLL_MS,
+      isNews: (newest) => this.isNews(newest),
     });
+    ingester.onAppended((batch) => this.appended(batch));
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -161,16 +166,38 @@ export class StreamHub
     if (this.connectionCount === 0) this.whenEmpty?.();
   }
 
+  /**
+   * A batch this instance's ingester appended, handed over without reading it back: when it
+   * starts right where the streams are, it is dispatched at once; otherwise (another
+   * instance appended in between, or a read is behind) the log is read as after a NOTIFY.
+   */
+  private appended({ previousId, newest, rows }: AppendedBatch): void {
+    if (this.dispatchedUpTo !== previousId) return this.reader.wake();
+    this.dispatchPage(rows);
+    this.dispatchedUpTo = newest;
+  }
+
+  /** A NOTIFY's payload names the newest id appended: a hint, never data (forged, it costs a read). */
+  private isNews(newest: string | undefined): boolean {
+    if (this.dispatchedUpTo === undefined || !newest || !/^\d{1,19}$/.test(newest)) return true;
+    return BigInt(newest) > this.dispatchedUpTo;
+  }
+
   /** Reads the log past `dispatchedUpTo` until it is drained. */
   private async readLog(): Promise<void> {
     while (this.dispatchedUpTo !== undefined) {
       if (this.connectionCount === 0 && (await this.skipToNewest())) return;
       const page = await this.log.pageAfter(this.dispatchedUpTo, this.livePage);
-      const readAt = performance.now();
-      traceDeliveryBatch(page.rows, () => page.rows.forEach((row) => this.dispatch(row)));
-      if (page.rows.length > 0) this.metrics.observeDispatch((performance.now() - readAt) / 1000);
+      this.dispatchPage(page.rows);
       if (page.complete) return;
     }
+  }
+
+  private dispatchPage(rows: readonly LogRow[]): void {
+    if (rows.length === 0) return;
+    const startedAt = performance.now();
+    traceDeliveryBatch(rows, () => rows.forEach((row) => this.dispatch(row)));
+    this.metrics.observeDispatch((performance.now() - startedAt) / 1000);
   }
 
   /** Nobody to deliver to: moves the live start point without reading rows. */
@@ -182,14 +209,17 @@ export class StreamHub
     return true;
   }
 
+  /** Hands a row to its user's streams, once: a read and a hand-over may both bring it. */
   private dispatch(row: LogRow): void {
+    const id = BigInt(row.id);
+    if (id <= this.dispatchedUpTo!) return;
     const streams = this.byUser.get(row.userId);
     if (streams) {
       const event = toLogEvent(row);
       for (const stream of streams) stream.deliver(event);
       this.metrics.deliveryLatency.observe((Date.now() - Date.parse(row.createdAt)) / 1000);
     }
-    this.dispatchedUpTo = BigInt(row.id);
+    this.dispatchedUpTo = id;
   }
 
   private add(stream: StreamConnection): void {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IngestModule } from '../ingest/ingest.module';
 import { ReceiptsModule } from '../receipts/receipts.module';
 import { ClosedStreams } from './closed-streams';
 import { EventsController } from './events.controller';
@@ -7,7 +8,7 @@ import { ReadStateRelay } from './read-state-relay';
 import { StreamHub } from './stream-hub';
 
 @Module({
-  imports: [ReceiptsModule],
+  imports: [ReceiptsModule, IngestModule],
   controllers: [EventsController],
   providers: [StreamHub, LogReplay, ClosedStreams, ReadStateRelay],
   exports: [StreamHub, ClosedStreams],

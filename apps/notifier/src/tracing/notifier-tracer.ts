@@ -9,13 +9,6 @@ import {
   Tracer,
 } from '@opentelemetry/api';
 
-/** What a drain batch returns that its span needs (see `AppendResult`). */
-export interface TracedBatch {
-  count: number;
-  ids: string[];
-  traceparents: string[];
-}
-
 /** A log row as the delivery span sees it. */
 export interface TracedRow {
   id: string;
@@ -37,16 +30,16 @@ export function useTracer(active: Tracer): void {
 /**
  * One span per drain batch that moved rows. Its parent or links are the producers' trace
  * contexts, known only once the drain returned, so the span is opened then with the drain's
- * start time. `drain(true)` asks the database for the ids and trace contexts; off, `false`.
+ * start time.
  */
-export async function traceIngestBatch<T extends TracedBatch>(
-  drain: (traced: boolean) => Promise<T>,
+export async function traceIngestBatch<T extends { rows: readonly TracedRow[] }>(
+  drain: () => Promise<T>,
 ): Promise<T> {
-  if (!tracer) return drain(false);
+  if (!tracer) return drain();
   const startTime = new Date();
   let batch: T;
   try {
-    batch = await drain(true);
+    batch = await drain();
   } catch (error) {
     const span = tracer.startSpan(INGEST_SPAN, { startTime }, ROOT_CONTEXT);
     span.recordException(error as Error);
@@ -54,16 +47,13 @@ export async function traceIngestBatch<T extends TracedBatch>(
     span.end();
     throw error;
   }
-  if (batch.count > 0) {
-    const { parent, links } = placement(batch.traceparents);
+  if (batch.rows.length > 0) {
+    const { parent, links } = placement(traceparentsOf(batch.rows));
+    const ids = batch.rows.map((row) => row.id);
     tracer
       .startSpan(
         INGEST_SPAN,
-        {
-          startTime,
-          links,
-          attributes: { [IDS_ATTRIBUTE]: batch.ids, [COUNT_ATTRIBUTE]: batch.count },
-        },
+        { startTime, links, attributes: { [IDS_ATTRIBUTE]: ids, [COUNT_ATTRIBUTE]: ids.length } },
         parent,
       )
       .end();
@@ -74,9 +64,7 @@ export async function traceIngestBatch<T extends TracedBatch>(
 /** One span per page of log rows handed to this instance's open streams. */
 export function traceDeliveryBatch(rows: readonly TracedRow[], dispatch: () => void): void {
   if (!tracer || rows.length === 0) return dispatch();
-  const traceparents = new Set<string>();
-  for (const row of rows) if (row.traceparent) traceparents.add(row.traceparent);
-  const { parent, links } = placement([...traceparents]);
+  const { parent, links } = placement(traceparentsOf(rows));
   const span = tracer.startSpan(
     DELIVER_SPAN,
     {
@@ -94,6 +82,13 @@ export function traceDeliveryBatch(rows: readonly TracedRow[], dispatch: () => v
   } finally {
     span.end();
   }
+}
+
+/** The distinct producer trace contexts among rows. */
+function traceparentsOf(rows: readonly TracedRow[]): string[] {
+  const traceparents = new Set<string>();
+  for (const row of rows) if (row.traceparent) traceparents.add(row.traceparent);
+  return [...traceparents];
 }
 
 /**

@@ -30,7 +30,7 @@ export class NotificationEntity {
   @Column({ name: 'stored_at', type: 'timestamptz', default: () => 'now()' })
   storedAt!: Date;
 
-  /** The payload's size as the stream sends it, for pages bounded in bytes (set by a trigger). */
+  /** The payload's size as the stream sends it, for pages bounded in bytes (the drain sets it). */
   @Column({ name: 'payload_bytes', type: 'integer', insert: false, update: false })
   payloadBytes!: number;
 

@@ -77,18 +77,29 @@ function toLogRow(row: LogRow): LogRow {
   return { id, userId, type, payload, createdAt, readAt, deliveredAt, traceparent };
 }
 
-export interface AppendResult {
-  count: number;
-  lastId: string | null;
+/**
+ * What one drain appended. Every id after `previousId` up to `newest` is among `rows` or was
+ * never committed, so a reader whose cursor is `previousId` may move to `newest` unread.
+ */
+export interface AppendedBatch {
+  previousId: bigint;
+  newest: bigint;
+  /** Outbox rows taken, whether appended or dropped. */
+  taken: number;
+  /** The batch was full or cut by its bytes: more rows may wait. */
+  more: boolean;
+  rows: LogRow[];
   /** For each appended row, seconds from its producer's INSERT to the append. */
   lagSeconds: number[];
-  /** The appended ids, in order: only when asked for (`traced`), else empty. */
-  ids: string[];
-  /** The distinct producer trace contexts among them: only when asked for, else empty. */
-  traceparents: string[];
-  /** Outbox rows dropped because their user's dedupe key was in the log or earlier in the batch. */
-  deduplicated: number;
 }
+
+type DrainRow = Omit<LogRow, 'readAt' | 'deliveredAt'> & {
+  previousId: string;
+  newest: string;
+  taken: number;
+  more: boolean;
+  lagSeconds: number | null;
+};
 
 export interface InboxQuery {
   before?: bigint;
@@ -116,10 +127,12 @@ const LOG_ROW = `notifications.id::text AS id, user_id AS "userId", type, payloa
 
 const ADMIN_LOG_ROW = `${LOG_ROW}, ${iso('stored_at')} AS "storedAt"`;
 
-const DRAIN = new PreparedStatement<AppendResult>(
+const DRAIN = new PreparedStatement<DrainRow>(
   'notifier_drain_outbox',
-  `SELECT moved AS count, last_id::text AS "lastId", lag_seconds AS "lagSeconds", ids, traceparents,
-     deduplicated
+  `SELECT previous_id::text AS "previousId", newest::text AS newest, taken, more,
+     id::text AS id, user_id AS "userId", type, payload::text AS payload,
+     ${iso('created_at')} AS "createdAt", traceparent,
+     extract(epoch FROM clock_timestamp() - created_at)::float8 AS "lagSeconds"
    FROM notifier_drain_outbox($1, $2)`,
 );
 
@@ -167,13 +180,30 @@ export class NotificationRepository {
 
   /**
    * Moves the oldest outbox rows into the log, in one transaction under a transaction-level
-   * advisory lock (see the `notifier_drain_outbox` migrations), so ids follow commit order.
-   * `traced` also returns the ids and the producers' trace contexts, for the ingest span.
-   * `limit` counts the outbox rows taken, dropped duplicates included.
+   * advisory lock (see the `notifier_drain_outbox` migrations), so ids follow commit order,
+   * and returns the rows appended: at most `limits.rows`, cut after the payload that reaches
+   * `limits.bytes`.
    */
-  async appendFromOutbox(limit: number, traced = false): Promise<AppendResult> {
-    const [result] = await DRAIN.rows(this.db, [limit, traced]);
-    return result;
+  async appendFromOutbox(limits: PageLimits): Promise<AppendedBatch> {
+    const result = await DRAIN.rows(this.db, [limits.rows, limits.bytes]);
+    const appended = result.filter((row) => row.id !== null);
+    return {
+      previousId: BigInt(result[0].previousId),
+      newest: BigInt(result[0].newest),
+      taken: result[0].taken,
+      more: result[0].more,
+      rows: appended.map(({ id, userId, type, payload, createdAt, traceparent }) => ({
+        id,
+        userId,
+        type,
+        payload,
+        createdAt,
+        traceparent,
+        readAt: null,
+        deliveredAt: null,
+      })),
+      lagSeconds: appended.map((row) => row.lagSeconds!),
+    };
   }
 
   /** The next rows of the whole log, for the live path: one query per batch per instance. */
