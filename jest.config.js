@@ -1,5 +1,5 @@
 /**
- * Five tiers (README, "Tests"); `npm test` runs them all, `--selectProjects unit` the fast loop.
+ * Six tiers (README, "Tests"); `npm test` runs them all, `--selectProjects unit` the fast loop.
  * Only the tiers that talk to PostgreSQL name the global set-up: Jest runs a project's
  * globalSetup only when a test of that project runs, and runs one module once however many
  * projects name it.
@@ -7,9 +7,15 @@
 const shared = {
   testEnvironment: '<rootDir>/test/support/warnings-environment.ts',
   rootDir: '.',
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // tsconfig.json, emitting CommonJS for Jest: under `nodenext` the files of libs/client, a
+  // package of ES modules ("type": "module"), would come out as ES modules that Jest cannot load.
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node10' } }],
+  },
   moduleNameMapper: {
     '^@app/(.*)$': '<rootDir>/libs/$1/src',
+    '^@notifier/client$': '<rootDir>/libs/client/src',
+    '^@notifier/client/react$': '<rootDir>/libs/client/src/react',
     // libs/client is written as ES modules for browsers, whose relative imports end in `.js`.
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
@@ -51,5 +57,12 @@ module.exports = {
       globals: { tierTimeoutMs: 60_000 },
     },
     { ...withPostgres, displayName: 'edge', testMatch: ['<rootDir>/test/edge/*.e2e-spec.ts'] },
+    {
+      ...withPostgres,
+      displayName: 'image',
+      testMatch: ['<rootDir>/test/image/*.e2e-spec.ts'],
+      // Installs the production dependencies and builds the service first: minutes, not seconds.
+      globals: { tierTimeoutMs: 120_000 },
+    },
   ],
 };

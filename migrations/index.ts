@@ -21,7 +21,7 @@ import { CreateUserPreferences1764810000000 } from './1764810000000-CreateUserPr
 /**
  * Every migration, oldest first. Listed explicitly (not by glob) so that ts-node, Jest and the
  * build agree. Whoever opens the database hands this list to persistence (`dataSourceOptions`):
- * the app module, the migration CLI (`data-source.ts`), the tests' global set-up.
+ * the app module and `migrate` (apps/notifier/src/main.ts), the tests' global set-up.
  */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   CreateNotifierSchema1763750000000,

@@ -48,7 +48,9 @@ export async function dumpMigratedSchema(serverUrl: string): Promise<string> {
 }
 
 async function migrate(url: string): Promise<void> {
-  const db = new DataSource(dataSourceOptions(url, MIGRATIONS, 'notifier-schema-dump'));
+  const db = new DataSource(
+    dataSourceOptions(url, MIGRATIONS, { applicationName: 'notifier-schema-dump' }),
+  );
   await db.initialize();
   try {
     await db.runMigrations({ transaction: 'each' });

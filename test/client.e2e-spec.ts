@@ -1,15 +1,17 @@
-import { EventSource } from 'eventsource';
 import {
   ClosedReason,
   ConnectionStatus,
-  InboxApiError,
+  NotifierApiError,
   Notification,
   NotifierClient,
   NotifierClientOptions,
   ReadChange,
-} from '@app/client';
+  ResetNotice,
+} from '@notifier/client';
+import { RetentionJob } from '../apps/notifier/src/retention/retention-job';
 import { closeAfterTest } from './support/leak-check';
 import { useNotifier } from './support/notifier-fixture';
+import { RecordingProxy } from './support/recording-proxy';
 import { signToken } from './support/tokens';
 import { uniqueUser } from './support/users';
 import { sleep, waitFor, waitForAsync } from './support/wait-for';
@@ -40,7 +42,7 @@ class Recorded {
   }
 }
 
-describe('libs/client against the real service (Node, eventsource package)', () => {
+describe('@notifier/client against the real service (Node, nothing injected)', () => {
   // One stream per user, so that a second stream ends the client's; a short retry.
   const { notifier, producer } = useNotifier({
     env: { SSE_MAX_CONNECTIONS_PER_USER: '1', SSE_RETRY_MS: '100' },
@@ -50,7 +52,6 @@ describe('libs/client against the real service (Node, eventsource package)', () 
     const client = new NotifierClient({
       token: notifier.tokenFor(user),
       baseUrl: notifier.baseUrl,
-      EventSource,
       ...options,
     });
     closeAfterTest(() => client.stop());
@@ -88,17 +89,122 @@ describe('libs/client against the real service (Node, eventsource package)', () 
     expect(recorded.statuses.map(([status]) => status)).toEqual(['open']);
   });
 
-  it('keeps the last id it showed in the given storage', async () => {
+  it('starts live for a user with an empty inbox: no resume point the server did not give, no reset after retention ran', async () => {
+    // Retention has run: the log's watermark is above every id this user could hold.
+    const other = uniqueUser();
+    await producer.notify(other, {});
+    const [expired] = await producer.waitForLogIds(other, 1);
+    await producer.pool.query(
+      `UPDATE notifications SET stored_at = now() - interval '31 days' WHERE id <= $1`,
+      [expired],
+    );
+    expect(await notifier.app.get(RetentionJob).run()).toBeGreaterThan(0);
+    const proxy = await RecordingProxy.start(notifier.baseUrl);
+    closeAfterTest(() => proxy.close());
+
     const user = uniqueUser();
-    const items = new Map<string, string>();
-    const storage = storageIn(items);
-    const first = clientOf(user, { storage });
-    await first.client.start();
-    await waitFor(() => first.client.status === 'open', 'the stream to open');
-    await producer.notify(user, {});
+    const recorded = clientOf(user, { baseUrl: proxy.baseUrl });
+    const resets: ResetNotice[] = [];
+    recorded.client.onReset((notice) => resets.push(notice));
+    expect(await recorded.client.start()).toEqual([]);
+    await waitFor(() => recorded.client.status === 'open', 'the stream to open');
+    await producer.notify(user, { n: 1 });
     const [id] = await producer.waitForLogIds(user, 1);
-    await waitFor(() => first.notifications.length === 1, 'the notification');
-    expect([...items.values()]).toEqual([id]);
+    await waitFor(() => recorded.notifications.length === 1, 'the live notification');
+
+    expect(recorded.ids).toEqual([id]);
+    expect(resets).toEqual([]);
+    const [stream] = proxy.requestsTo('/users/me/events');
+    expect(stream.headers['last-event-id']).toBeUndefined();
+    expect(new URL(stream.url, proxy.baseUrl).searchParams.get('lastEventId')).toBeNull();
+  });
+
+  it('gets from the inbox what was appended while its live stream was opening', async () => {
+    const user = uniqueUser();
+    const witnessUser = uniqueUser('witness');
+    const witness = await notifier.stream(witnessUser);
+    const proxy = await RecordingProxy.start(notifier.baseUrl);
+    closeAfterTest(() => proxy.close());
+    const held = proxy.hold('/users/me/events');
+    const recorded = clientOf(user, { baseUrl: proxy.baseUrl });
+    expect(await recorded.client.start()).toEqual([]);
+    await held.arrived;
+
+    // Appended after the inbox was read, and dispatched before the stream is registered:
+    // the witness's later notification shows the service has gone past it.
+    await producer.notify(user, { n: 1 });
+    await producer.notify(witnessUser, {});
+    await witness.waitForMessages(1);
+    held.release();
+    await waitFor(() => recorded.notifications.length === 1, 'the notification, from the inbox');
+    await producer.notify(user, { n: 2 });
+    const ids = await producer.waitForLogIds(user, 2);
+    await waitFor(() => recorded.notifications.length === 2, 'the live one after it');
+    expect(recorded.ids).toEqual(ids);
+    expect(proxy.requestsTo('/users/me/events')).toHaveLength(1);
+  });
+
+  it('sends its token only in the Authorization header, and Last-Event-ID on every reconnect', async () => {
+    const user = uniqueUser();
+    await producer.notify(user, { n: 1 });
+    const [first] = await producer.waitForLogIds(user, 1);
+    const proxy = await RecordingProxy.start(notifier.baseUrl);
+    closeAfterTest(() => proxy.close());
+    const token = notifier.tokenFor(user);
+    const recorded = clientOf(user, { baseUrl: proxy.baseUrl, token });
+    await recorded.client.start();
+    await waitFor(() => recorded.client.status === 'open', 'the stream to open');
+    await producer.notify(user, { n: 2 });
+    const [, second] = await producer.waitForLogIds(user, 2);
+    await waitFor(() => recorded.notifications.length === 1, 'the live notification');
+
+    // Another stream of the user ends this one (one per user here): the client comes back.
+    (await notifier.stream(user)).close();
+    await waitFor(() => proxy.requestsTo('/users/me/events').length === 2, 'the reconnect');
+    await waitForAsync(
+      async () => (await openConnections(user)).length === 1,
+      'the client’s stream again',
+    );
+    const streams = proxy.requestsTo('/users/me/events');
+    expect(streams.map((seen) => seen.headers['last-event-id'])).toEqual([first, second]);
+    expect(proxy.requests.length).toBeGreaterThan(streams.length);
+    for (const seen of proxy.requests) {
+      expect(seen.headers.authorization).toBe(`Bearer ${token}`);
+      expect(seen.url).not.toContain(token.split('.')[2]);
+      expect(seen.url).not.toContain('access_token');
+    }
+  });
+
+  it('backs off through 5xx answers of an edge, then resumes where it was', async () => {
+    const user = uniqueUser();
+    const proxy = await RecordingProxy.start(notifier.baseUrl);
+    closeAfterTest(() => proxy.close());
+    const recorded = clientOf(user, { baseUrl: proxy.baseUrl });
+    await recorded.client.start();
+    await waitFor(() => recorded.client.status === 'open', 'the stream to open');
+    await producer.notify(user, { n: 1 });
+    const [first] = await producer.waitForLogIds(user, 1);
+    await waitFor(() => recorded.notifications.length === 1, 'the live notification');
+
+    // The stream ends (another of the user's replaces it); the edge answers 503 three times.
+    proxy.answer('/users/me/events', 503, 3);
+    (await notifier.stream(user)).close();
+    await waitFor(() => proxy.requestsTo('/users/me/events').length === 5, 'four reconnects');
+    await waitForAsync(
+      async () => (await openConnections(user)).length === 1,
+      'the client’s stream again',
+    );
+    const reconnects = proxy.requestsTo('/users/me/events').slice(1);
+    expect(reconnects.map((seen) => seen.headers['last-event-id'])).toEqual([
+      first,
+      first,
+      first,
+      first,
+    ]);
+    await producer.notify(user, { n: 2 });
+    const [, second] = await producer.waitForLogIds(user, 2);
+    await waitFor(() => recorded.notifications.length === 2, 'the next live notification');
+    expect(recorded.ids).toEqual([first, second]);
   });
 
   it('keeps the unread count in step with reads made anywhere', async () => {
@@ -155,7 +261,7 @@ describe('libs/client against the real service (Node, eventsource package)', () 
     await waitFor(() => recorded.client.status === 'open', 'the stream to open');
     await sleep(2_100);
 
-    // A stream of the same user ends this one (one per user here): EventSource reconnects
+    // A stream of the same user ends this one (one per user here): the client reconnects
     // with the expired token and is refused.
     const other = await notifier.stream(user);
     await waitFor(() => recorded.client.status === 'closed-for-good', 'the client to give up');
@@ -188,7 +294,9 @@ describe('libs/client against the real service (Node, eventsource package)', () 
 
   it('refuses to start with a bad token and says why', async () => {
     const recorded = clientOf(uniqueUser(), { token: 'not-a-jwt' });
-    await expect(recorded.client.start()).rejects.toEqual(new InboxApiError(401));
+    const refusal = recorded.client.start();
+    await expect(refusal).rejects.toBeInstanceOf(NotifierApiError);
+    await expect(refusal).rejects.toMatchObject({ status: 401 });
     expect(recorded.statuses).toEqual([['closed-for-good', 'unauthorized']]);
   });
 

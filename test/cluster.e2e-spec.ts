@@ -38,6 +38,28 @@ function statsOnNewConnection(baseUrl: string): Promise<Stats> {
   });
 }
 
+/** `/metrics` over a connection of its own, so the cluster may hand it to any worker. */
+function metricsOnNewConnection(baseUrl: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = get(`${baseUrl}/metrics`, { agent: false }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () =>
+        response.statusCode === 200
+          ? resolve(body)
+          : reject(new Error(`/metrics answered ${response.statusCode}: ${body}`)),
+      );
+    });
+    request.on('error', reject);
+  });
+}
+
+function sample(exposition: string, name: string): number | undefined {
+  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(exposition);
+  return match ? Number(match[1]) : undefined;
+}
+
 /** What each instance answering on the port says of itself, by instance id. */
 async function instancesAnswering(baseUrl: string, connections = 12): Promise<Map<string, Stats>> {
   const seen = new Map<string, Stats>();
@@ -111,10 +133,32 @@ describe('NOTIFIER_WORKERS=2: two worker processes on one port', () => {
     }
   });
 
+  it('shows every worker in one scrape of /metrics, whichever worker answers it', async () => {
+    for (let i = 0; i < 6; i++) {
+      const exposition = await metricsOnNewConnection(service.baseUrl);
+      expect({
+        openConnections: sample(exposition, 'notifier_open_connections'),
+        ingestLeaders: sample(exposition, 'notifier_ingest_leader'),
+        listenersConnected: sample(exposition, 'notifier_listener_connected'),
+        delivered: sample(exposition, 'notifier_notifications_delivered_total'),
+      }).toEqual({
+        openConnections: streams.length,
+        ingestLeaders: 1,
+        listenersConnected: 1,
+        delivered: streams.length,
+      });
+    }
+  });
+
   it('restarts a worker that dies, and logs it', async () => {
     const [victim] = workerPids(service.process.stdout);
     const before = new Set((await instancesAnswering(service.baseUrl)).keys());
     process.kill(victim, 'SIGKILL');
+    await service.process.waitForOutput(/"signal":"SIGKILL".*"msg":"Worker died: restarting it"/);
+    // Meanwhile a scrape still answers, from the workers that listen.
+    expect(
+      sample(await metricsOnNewConnection(service.baseUrl), 'notifier_listener_connected'),
+    ).toBe(1);
 
     // A worker's ts-node start takes 5 s on a quiet machine and over 20 s on a busy one.
     await service.process.waitForOutput(

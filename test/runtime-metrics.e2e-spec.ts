@@ -1,6 +1,11 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { NotifierMetrics } from '../apps/notifier/src/metrics/notifier-metrics';
 import { useNotifier } from './support/notifier-fixture';
 import { waitForAsync } from './support/wait-for';
+
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 /** A sample's value in Prometheus text, by its exact name and labels; undefined when absent. */
 function sample(body: string, series: string): number | undefined {
@@ -54,6 +59,36 @@ describe('/metrics shows what holds the event loop back', () => {
     await waitForAsync(async () => (await minorPauses()) > before, 'a minor GC to be counted');
     expect(await scrape()).toMatch(
       /^notifier_gc_pause_seconds_bucket\{le="0\.001",kind="minor"\}/m,
+    );
+  });
+
+  it('counts every GC pause, also several that end in the same tick', async () => {
+    const pauses = async () => {
+      const body = await scrape();
+      const kinds = body.match(/^notifier_gc_pause_seconds_count\{[^}]*\} \S+$/gm) ?? [];
+      return kinds.reduce((sum, line) => sum + Number(line.split(' ')[1]), 0);
+    };
+    const before = await pauses();
+    // Reported to observers as one list of ten entries: a metric that takes only a list's
+    // first entry (prom-client's nodejs_gc_duration_seconds) counts one.
+    for (let i = 0; i < 10; i++) collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await pauses()) - before).toBeGreaterThanOrEqual(10);
+  });
+
+  it('measures each runtime figure once: no second event-loop or GC metric under another name', async () => {
+    const declared = [...(await scrape()).matchAll(/^# TYPE (\S+) /gm)].map((match) => match[1]);
+    expect(declared.filter((name) => /event_?loop|_gc_/.test(name)).sort()).toEqual([
+      'notifier_event_loop_delay_seconds',
+      'notifier_gc_pause_seconds',
+    ]);
+    expect(declared).toEqual(
+      expect.arrayContaining([
+        'notifier_process_cpu_seconds_total',
+        'notifier_process_resident_memory_bytes',
+        'notifier_nodejs_heap_size_used_bytes',
+        'notifier_process_open_fds',
+      ]),
     );
   });
 

@@ -14,11 +14,11 @@ describe('the routes of the inbox page', () => {
     production = await startNotifier({ NODE_ENV: 'production' });
   }, 60_000);
 
-  it('serves the page at / and its files under /web/, the client as ES modules', async () => {
+  it('serves the page at / and its files under /web/, the client package’s build as ES modules', async () => {
     const page = await development.http('GET', '/');
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(page.body).toContain('"@app/client": "/web/client/index.js"');
+    expect(page.body).toContain('"@notifier/client": "/web/client/index.js"');
 
     const client = await development.http('GET', '/web/client/index.js');
     expect(client.status).toBe(200);

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { LEADER_LOCK } from '../../apps/notifier/src/ingest/ingest-leadership';
+import { LEADER_LOCK } from '../../apps/notifier/src/leadership/ingest-leadership';
 import { sleep } from './wait-for';
 
 /** The database's own view of the ingest lead: sessions holding the leader's advisory lock. */

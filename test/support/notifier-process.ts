@@ -19,20 +19,36 @@ export class NotifierProcess {
     this.exited = once(child, 'exit').then(([code]) => (this.exitCode = code as number | null));
   }
 
-  static start(env: Record<string, string>, cwd = ROOT): NotifierProcess {
-    const child = spawn(
-      process.execPath,
+  /** `args`: a command of main.ts (`migrate`); none starts the service. */
+  static start(env: Record<string, string>, cwd = ROOT, args: string[] = []): NotifierProcess {
+    return NotifierProcess.spawn(
       [
         ...['-r', require.resolve('ts-node/register/transpile-only')],
         ...['-r', require.resolve('tsconfig-paths/register')],
         resolve(ROOT, 'apps/notifier/src/main.ts'),
+        ...args,
       ],
-      {
-        cwd,
-        env: { PATH: process.env.PATH, TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.json'), ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+      { TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.json'), ...env },
+      cwd,
     );
+  }
+
+  /** The built service (`dist/…/main.js`), as the image runs it: node alone, no ts-node. */
+  static startBuilt(
+    main: string,
+    env: Record<string, string>,
+    cwd: string,
+    args: string[] = [],
+  ): NotifierProcess {
+    return NotifierProcess.spawn([main, ...args], env, cwd);
+  }
+
+  private static spawn(argv: string[], env: Record<string, string>, cwd: string): NotifierProcess {
+    const child = spawn(process.execPath, argv, {
+      cwd,
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     return new NotifierProcess(child);
   }
 
@@ -47,6 +63,11 @@ export class NotifierProcess {
     if (!match)
       throw new Error(`exited with ${this.exitCode} before printing ${pattern}: ${this.stderr}`);
     return match;
+  }
+
+  /** Sends a signal without waiting for what it does. */
+  signal(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
   }
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null | undefined> {

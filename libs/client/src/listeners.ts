@@ -1,3 +1,5 @@
+import { reportError } from './runtime.js';
+
 /** A set of callbacks for one kind of event; `add` returns the function that removes it. */
 export class Listeners<A extends unknown[]> {
   private readonly callbacks = new Set<(...args: A) => void>();
@@ -7,7 +9,14 @@ export class Listeners<A extends unknown[]> {
     return () => void this.callbacks.delete(callback);
   }
 
+  /** A callback that throws is reported; the others, and the stream that called, go on. */
   emit(...args: A): void {
-    for (const callback of this.callbacks) callback(...args);
+    for (const callback of this.callbacks) {
+      try {
+        callback(...args);
+      } catch (error) {
+        reportError(error);
+      }
+    }
   }
 }

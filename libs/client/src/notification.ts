@@ -1,35 +1,37 @@
+import type { components } from './openapi-schema.js';
+
+type Schemas = components['schemas'];
+
 /** One notification, as the stream's `data:` and the inbox REST API carry it. */
-export interface Notification {
-  /** Log id: a 64-bit decimal string; compare with `compareIds`, never as numbers. */
-  id: string;
-  type: string;
+export type Notification = Omit<Schemas['NotificationDto'], 'payload'> & {
+  /**
+   * Any JSON the producer wrote (the document says object, but a producer writing SQL may
+   * store any JSON value). Log ids (`id`) are 64-bit decimal strings: compare them with
+   * `compareIds`, never as numbers.
+   */
   payload: unknown;
-  createdAt: string;
-  /** Null while unread. */
-  readAt: string | null;
-  /** When a stream first carried it to one of the user's tabs; null until then. */
-  deliveredAt: string | null;
-}
+};
+
+/** A page of the inbox, newest first; `nextBefore` asks for the next one. */
+export type InboxPage = Omit<Schemas['InboxPageDto'], 'items'> & { items: Notification[] };
 
 /** `event: read`: these ids, or everything up to `upTo` (read-all), were marked read. */
 export type ReadChange = { ids: string[] } | { upTo: string };
 
-/** `event: reset`: the resume point was older than what retention kept. */
-export interface ResetNotice {
-  reason: string;
-  oldestId: string;
-}
+/**
+ * `event: reset`: what the client holds no longer lines up with the log; reload the inbox.
+ * `history-truncated`: retention deleted notifications of this user after the resume point.
+ * `ahead-of-log`: the resume point is past the log's newest id (a restored database); the
+ * stream goes on from `newestId`, with ids lower than those the client held.
+ */
+export type ResetNotice =
+  { reason: 'history-truncated'; oldestId: string } | { reason: 'ahead-of-log'; newestId: string };
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed-for-good';
 
 /**
- * Why the stream stopped for good: an admin closed it (404), or the token was refused (401)
- * and the app has to sign the user in again.
+ * Why the stream stopped for good: an admin closed it (404); the token was refused (401) and
+ * the app has to sign the user in again; or another answer that a retry would not change
+ * (another 4xx, or a 200 that is not an event stream).
  */
-export type ClosedReason = 'stream-closed' | 'unauthorized';
-
-export interface InboxPage {
-  /** Newest first. */
-  items: Notification[];
-  nextBefore: string | null;
-}
+export type ClosedReason = 'stream-closed' | 'unauthorized' | 'refused';

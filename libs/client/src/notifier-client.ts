@@ -1,7 +1,6 @@
 import type { TokenSource } from './access-token.js';
 import { isAfter } from './event-id.js';
-import { InboxApi, InboxApiError } from './inbox-api.js';
-import { LastIdStore } from './last-id-store.js';
+import { InboxApi } from './inbox-api.js';
 import { Listeners } from './listeners.js';
 import type {
   ClosedReason,
@@ -12,14 +11,9 @@ import type {
 } from './notification.js';
 import { NotificationStream } from './notification-stream.js';
 import { PushRegistration } from './push-registration.js';
-import {
-  ChannelLike,
-  EventSourceConstructor,
-  memoryStorage,
-  platform,
-  StorageLike,
-} from './runtime.js';
-import { electTabLeader, TabLeader } from './tab-leader.js';
+import { type ChannelLike, memoryStorage, platform, type StorageLike } from './runtime.js';
+import { NotifierApiError, ServiceApi } from './service-api.js';
+import { electTabLeader, type TabLeader } from './tab-leader.js';
 import type { TabMessage } from './tab-message.js';
 import { UnreadCounter } from './unread-counter.js';
 
@@ -36,15 +30,19 @@ export interface NotifierClientOptions {
   userId?: string;
   /** Origin of the service; '' (the default) is the page's own. */
   baseUrl?: string;
-  /** Defaults to the global one; Node 20 has none: pass the `eventsource` package's. */
-  EventSource?: EventSourceConstructor;
-  /** Where the last id is kept: localStorage in browsers, memory elsewhere. */
+  /** Where the tabs' leader keeps its lease without Web Locks: localStorage in browsers. */
   storage?: StorageLike;
   /** Share one stream among the user's tabs: on by default in browsers. */
   shareAcrossTabs?: boolean;
   /** How many notifications `start()` loads. */
   pageSize?: number;
 }
+
+/**
+ * `idle` until `start()`; `loading` the inbox, while what other tabs share waits; `loaded`,
+ * following the stream (or the tab that leads it) from the inbox's newest id.
+ */
+type Phase = 'idle' | 'loading' | 'loaded';
 
 /**
  * The signed-in user's notifications: loads the inbox, then follows the stream from the
@@ -56,21 +54,27 @@ export class NotifierClient {
   /** Set once the status is `closed-for-good`. */
   closedReason?: ClosedReason;
 
-  private readonly notifications = new Listeners<[Notification]>();
+  private readonly notificationListeners = new Listeners<[Notification]>();
   private readonly reads = new Listeners<[ReadChange]>();
   private readonly resets = new Listeners<[ResetNotice]>();
   private readonly statuses = new Listeners<[ConnectionStatus, ClosedReason | undefined]>();
   private readonly unreadCounts = new Listeners<[number]>();
 
   private readonly pageSize: number;
-  private readonly api: InboxApi;
-  private readonly lastIds: LastIdStore;
+  private readonly inbox: InboxApi;
   private readonly counter = new UnreadCounter();
   private readonly channel?: ChannelLike;
   private readonly leader: TabLeader;
   private readonly stream: NotificationStream;
   private readonly push: PushRegistration;
-  /** The newest id shown; undefined until the inbox is loaded. */
+  private phase: Phase = 'idle';
+  private started?: Promise<Notification[]>;
+  /** Newest first: the inbox's first page, then every notification that arrived. */
+  private shown: readonly Notification[] = [];
+  /**
+   * The newest id shown, from the inbox or the stream: the only resume point the stream is
+   * ever given. Undefined while there is none: the stream then starts live.
+   */
   private lastDelivered?: string;
   private leading = false;
   /** Shared messages that arrived while the inbox was loading. */
@@ -78,30 +82,32 @@ export class NotifierClient {
 
   constructor(options: NotifierClientOptions) {
     const baseUrl = options.baseUrl ?? '';
-    const EventSource = options.EventSource ?? platform.EventSource;
-    if (!EventSource) throw new Error('No EventSource here: pass one as the EventSource option');
     // Tabs exist where localStorage does; Node has BroadcastChannel too, but no tabs.
     const shared = options.shareAcrossTabs ?? platform.localStorage !== undefined;
     const storage = options.storage ?? platform.localStorage ?? memoryStorage();
     const scope = `notifier:${scopeOf(options)}`;
+    const api = new ServiceApi(baseUrl, options.token);
 
-    this.api = new InboxApi(baseUrl, options.token);
-    this.push = new PushRegistration(baseUrl, options.token);
-    this.lastIds = new LastIdStore(storage, `${scope}:last-id`);
+    this.inbox = new InboxApi(api);
+    this.push = new PushRegistration(api);
     this.pageSize = options.pageSize ?? 50;
-    if (shared && platform.BroadcastChannel) this.channel = new platform.BroadcastChannel(scope);
+    if (shared && platform.BroadcastChannel) {
+      this.channel = new platform.BroadcastChannel(scope);
+      this.channel.addEventListener('message', (event) => this.receive(event.data as TabMessage));
+    }
     this.leader = electTabLeader(`${scope}:leader`, this.channel ? storage : undefined);
-    this.stream = new NotificationStream(EventSource, baseUrl, options.token, {
+    this.stream = new NotificationStream(baseUrl, options.token, {
+      opened: (live) => (live ? this.catchUp() : Promise.resolve()),
       notification: (notification) => this.share({ kind: 'notification', notification }),
       read: (change) => this.share({ kind: 'read', change }),
       reset: (notice) => this.share({ kind: 'reset', notice }),
       status: (status) => this.share({ kind: 'status', status }),
-      refused: () => void this.refused(),
+      refused: (reason) => this.share({ kind: 'status', status: 'closed-for-good', reason }),
     });
   }
 
   onNotification(callback: (notification: Notification) => void): () => void {
-    return this.notifications.add(callback);
+    return this.notificationListeners.add(callback);
   }
 
   onRead(callback: (change: ReadChange) => void): () => void {
@@ -125,39 +131,32 @@ export class NotifierClient {
     return this.counter.count;
   }
 
-  /** The newest id shown, from which the stream resumes. */
+  /**
+   * Newest first: the inbox's first page, then every notification that arrived, with the read
+   * state the stream reported. A new array after each change, the same one otherwise.
+   */
+  get notifications(): readonly Notification[] {
+    return this.shown;
+  }
+
+  /** The newest id shown, from which the stream resumes; undefined while there is none. */
   get lastId(): string | undefined {
     return this.lastDelivered;
   }
 
   /**
    * Loads the newest page of the inbox (returned, newest first) and the unread ones, then
-   * follows the stream after that page's newest id. Rejects with `InboxApiError` (401: the
-   * token was refused, and the status becomes `closed-for-good`).
+   * follows the stream after that page's newest id. Rejects with `NotifierApiError` (401: the
+   * token was refused, and the status becomes `closed-for-good`). Called again, it returns the
+   * same page; after a failure, it tries again.
    */
-  async start(): Promise<Notification[]> {
-    // Listen before loading: what the leader shares meanwhile is applied after the load.
-    this.channel?.addEventListener('message', (event) => this.receive(event.data as TabMessage));
-    try {
-      const page = await this.api.page({ limit: this.pageSize });
-      const unread = await this.api.page({ limit: UNREAD_PAGE, unread: true });
-      const total = unread.nextBefore === null ? unread.items.length : await this.api.unreadCount();
-      this.counter.reset(
-        unread.items.map((item) => item.id),
-        total,
-      );
-      // The page's newest id, not the stored one: the leader may have stored a later id whose
-      // notification this tab has not received yet.
-      this.lastDelivered = page.items[0]?.id ?? this.lastIds.get() ?? '0';
-      this.unreadCounts.emit(this.counter.count);
-      this.early.splice(0).forEach((message) => this.apply(message));
-      this.channel?.postMessage({ kind: 'hello' } satisfies TabMessage);
-      this.leader.start(() => this.lead());
-      return page.items;
-    } catch (error) {
-      if (error instanceof InboxApiError && error.status === 401) this.stop('unauthorized');
+  start(): Promise<Notification[]> {
+    this.started ??= this.load().catch((error: unknown) => {
+      if (error instanceof NotifierApiError && error.status === 401) this.stop('unauthorized');
+      else this.retryable();
       throw error;
-    }
+    });
+    return this.started;
   }
 
   /**
@@ -181,14 +180,14 @@ export class NotifierClient {
   }
 
   async markRead(id: string): Promise<void> {
-    await this.api.markRead(id);
+    await this.inbox.markRead(id);
     // The stream tells every tab, this one too; applying it here at once keeps this tab right
     // while the stream reconnects. A read applied twice counts once.
     if (this.counter.isUnread(id)) this.apply({ kind: 'read', change: { ids: [id] } });
   }
 
   async markAllRead(): Promise<void> {
-    await this.api.markAllRead();
+    await this.inbox.markAllRead();
     if (this.lastDelivered !== undefined) {
       this.apply({ kind: 'read', change: { upTo: this.lastDelivered } });
     }
@@ -202,20 +201,49 @@ export class NotifierClient {
     if (reason) this.apply({ kind: 'status', status: 'closed-for-good', reason });
   }
 
-  private lead(): void {
-    if (this.status === 'closed-for-good' || this.lastDelivered === undefined) return;
-    this.leading = true;
-    this.stream.open(this.lastDelivered);
+  private async load(): Promise<Notification[]> {
+    this.phase = 'loading';
+    const page = await this.inbox.page({ limit: this.pageSize });
+    const unread = await this.inbox.page({ limit: UNREAD_PAGE, unread: true });
+    const total = unread.nextBefore === null ? unread.items.length : await this.inbox.unreadCount();
+    this.counter.reset(
+      unread.items.map((item) => item.id),
+      total,
+    );
+    this.shown = page.items;
+    // Only an id the server gave may resume the stream; with none it starts live (catchUp).
+    this.lastDelivered = page.items[0]?.id;
+    this.phase = 'loaded';
+    this.unreadCounts.emit(this.counter.count);
+    this.early.splice(0).forEach((message) => this.apply(message));
+    this.channel?.postMessage({ kind: 'hello' } satisfies TabMessage);
+    this.leader.start(() => this.lead());
+    return page.items;
   }
 
-  /** EventSource gave up: a 401 from the API tells a refused token from a closed stream. */
-  private async refused(): Promise<void> {
-    const reason = await this.api.unreadCount().then(
-      () => 'stream-closed' as const,
-      (error: unknown) =>
-        error instanceof InboxApiError && error.status === 401 ? 'unauthorized' : 'stream-closed',
-    );
-    this.share({ kind: 'status', status: 'closed-for-good', reason });
+  /** A load that failed on the way (the network, say): `start()` may be called again. */
+  private retryable(): void {
+    this.phase = 'idle';
+    this.early.length = 0;
+    this.started = undefined;
+  }
+
+  private lead(): void {
+    if (this.status === 'closed-for-good') return;
+    this.leading = true;
+    this.stream.open(() => this.lastDelivered);
+  }
+
+  /**
+   * A stream that started live (nothing shown yet to resume from) lacks what was appended
+   * while it opened, after the inbox was loaded: the inbox has it now. The stream's own
+   * events are read after this, and those already shown are dropped.
+   */
+  private async catchUp(): Promise<void> {
+    const page = await this.inbox.page({ limit: this.pageSize });
+    for (const notification of [...page.items].reverse()) {
+      this.share({ kind: 'notification', notification });
+    }
   }
 
   /** What this tab's own stream says: shared with the other tabs, then applied here. */
@@ -227,9 +255,9 @@ export class NotifierClient {
   private receive(message: TabMessage): void {
     if (message.kind === 'hello') {
       if (this.leading) this.channel?.postMessage({ kind: 'status', status: this.status });
-    } else if (this.lastDelivered === undefined) {
+    } else if (this.phase === 'loading') {
       this.early.push(message);
-    } else {
+    } else if (this.phase === 'loaded') {
       this.apply(message);
     }
   }
@@ -240,22 +268,32 @@ export class NotifierClient {
         return this.deliver(message.notification);
       case 'read':
         this.counter.markRead(message.change);
+        this.shown = markedRead(this.shown, message.change);
         this.reads.emit(message.change);
         return this.unreadCounts.emit(this.counter.count);
       case 'reset':
-        return this.resets.emit(message.notice);
+        return this.reset(message.notice);
       case 'status':
         return this.setStatus(message.status, message.reason);
     }
+  }
+
+  /**
+   * After `ahead-of-log` the ids that follow are lower than those shown: the stream's new
+   * starting point, from the server, replaces the last one shown, or all would be dropped.
+   */
+  private reset(notice: ResetNotice): void {
+    if (notice.reason === 'ahead-of-log') this.lastDelivered = notice.newestId;
+    this.resets.emit(notice);
   }
 
   /** Ids arrive in order from the stream and from the leader: anything not newer was shown. */
   private deliver(notification: Notification): void {
     if (this.lastDelivered !== undefined && !isAfter(notification.id, this.lastDelivered)) return;
     this.lastDelivered = notification.id;
-    this.lastIds.advance(notification.id);
+    this.shown = [notification, ...this.shown];
     this.counter.received(notification);
-    this.notifications.emit(notification);
+    this.notificationListeners.emit(notification);
     this.unreadCounts.emit(this.counter.count);
   }
 
@@ -271,6 +309,25 @@ export class NotifierClient {
     }
     this.statuses.emit(status, reason);
   }
+}
+
+/**
+ * The list with the notifications of `change` marked read, or the same list when none was
+ * unread. The stream says which were read, not when: this tab's clock stands in.
+ */
+function markedRead(list: readonly Notification[], change: ReadChange): readonly Notification[] {
+  const isRead = readTest(change);
+  if (!list.some((item) => item.readAt === null && isRead(item.id))) return list;
+  const now = new Date().toISOString();
+  return list.map((item) =>
+    item.readAt === null && isRead(item.id) ? { ...item, readAt: now } : item,
+  );
+}
+
+function readTest(change: ReadChange): (id: string) => boolean {
+  if ('upTo' in change) return (id) => !isAfter(id, change.upTo);
+  const ids = new Set(change.ids);
+  return (id) => ids.has(id);
 }
 
 function scopeOf({ token, userId }: NotifierClientOptions): string {

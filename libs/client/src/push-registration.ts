@@ -3,7 +3,11 @@
  * the service's VAPID key, and that subscription registered with the service. The browser
  * types are described structurally (see runtime.ts), so this compiles for Node too.
  */
-import { currentToken, TokenSource } from './access-token.js';
+import type { components } from './openapi-schema.js';
+import { NotifierApiError, ServiceApi } from './service-api.js';
+
+/** What `PushSubscription.toJSON()` gives, as the service takes it. */
+type PushSubscriptionJson = components['schemas']['PushSubscriptionDto'];
 
 interface PushSubscriptionLike {
   readonly endpoint: string;
@@ -54,10 +58,7 @@ export class PushUnavailableError extends Error {
 }
 
 export class PushRegistration {
-  constructor(
-    private readonly baseUrl: string,
-    private readonly token: TokenSource,
-  ) {}
+  constructor(private readonly api: ServiceApi) {}
 
   /** Whether this browser could do Web Push at all. */
   static get supported(): boolean {
@@ -85,14 +86,24 @@ export class PushRegistration {
       userVisibleOnly: true,
       applicationServerKey: key,
     });
-    await this.call('POST', '', 201, subscription.toJSON());
+    await this.api.call({
+      method: 'post',
+      path: '/users/me/push-subscriptions',
+      expected: 201,
+      body: subscription.toJSON() as PushSubscriptionJson,
+    });
   }
 
   /** Unregisters this browser's subscription with the service and drops it. */
   async disable(serviceWorkerUrl = SERVICE_WORKER_URL): Promise<void> {
     const subscription = await this.current(serviceWorkerUrl);
     if (!subscription) return;
-    await this.call('DELETE', '', 204, { endpoint: subscription.endpoint });
+    await this.api.call({
+      method: 'delete',
+      path: '/users/me/push-subscriptions',
+      expected: 204,
+      body: { endpoint: subscription.endpoint },
+    });
     await subscription.unsubscribe();
   }
 
@@ -106,27 +117,18 @@ export class PushRegistration {
   }
 
   private async publicKey(): Promise<Uint8Array> {
-    const response = await fetch(`${this.baseUrl}/users/me/push-subscriptions/key`, {
-      headers: { Authorization: `Bearer ${await currentToken(this.token)}` },
-    });
-    if (response.status === 404) throw new PushUnavailableError('off-on-server');
-    if (response.status !== 200)
-      throw new Error(`The push key request answered ${response.status}`);
-    const { publicKey } = (await response.json()) as { publicKey: string };
-    return fromBase64Url(publicKey);
-  }
-
-  private async call(method: string, path: string, expected: number, body: unknown): Promise<void> {
-    const response = await fetch(`${this.baseUrl}/users/me/push-subscriptions${path}`, {
-      method,
-      headers: {
-        Authorization: `Bearer ${await currentToken(this.token)}`,
-        'Content-Type': 'application/json',
-      },
-      body: JSON.stringify(body),
-    });
-    if (response.status !== expected) {
-      throw new Error(`${method} /users/me/push-subscriptions answered ${response.status}`);
+    try {
+      const { publicKey } = await this.api.call({
+        method: 'get',
+        path: '/users/me/push-subscriptions/key',
+        expected: 200,
+      });
+      return fromBase64Url(publicKey);
+    } catch (error) {
+      if (error instanceof NotifierApiError && error.status === 404) {
+        throw new PushUnavailableError('off-on-server');
+      }
+      throw error;
     }
   }
 }

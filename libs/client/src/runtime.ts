@@ -1,21 +1,8 @@
 /**
- * The few parts of the browser platform the client uses, described structurally so that the
- * same code type-checks and runs in browsers and in Node (where some are passed in).
+ * The few parts of the browser platform the client uses beyond what Node ≥ 20 has too (fetch,
+ * streams, TextDecoder, AbortController), described structurally so that the same code
+ * type-checks and runs in browsers and in Node.
  */
-
-export interface StreamMessage {
-  data?: unknown;
-  lastEventId?: string;
-}
-
-export interface EventSourceLike {
-  readonly readyState: number;
-  addEventListener(type: string, listener: (event: StreamMessage) => void): void;
-  close(): void;
-}
-
-/** `window.EventSource`, or in Node the `eventsource` package's export. */
-export type EventSourceConstructor = new (url: string) => EventSourceLike;
 
 /** `localStorage`, or anything with its three methods. */
 export interface StorageLike {
@@ -39,11 +26,11 @@ export interface LockManagerLike {
 }
 
 interface BrowserGlobals {
-  EventSource?: EventSourceConstructor;
   localStorage?: StorageLike;
   BroadcastChannel?: new (name: string) => ChannelLike;
   navigator?: { locks?: LockManagerLike };
   addEventListener?: (type: string, listener: () => void) => void;
+  reportError?: (error: unknown) => void;
 }
 
 export const platform = globalThis as unknown as BrowserGlobals;
@@ -56,4 +43,10 @@ export function memoryStorage(): StorageLike {
     setItem: (key, value) => void items.set(key, value),
     removeItem: (key) => void items.delete(key),
   };
+}
+
+/** An error that no caller can handle, shown where the platform shows uncaught errors. */
+export function reportError(error: unknown): void {
+  if (platform.reportError) platform.reportError(error);
+  else console.error(error);
 }

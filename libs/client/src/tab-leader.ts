@@ -1,4 +1,4 @@
-import { LockManagerLike, platform, StorageLike } from './runtime.js';
+import { type LockManagerLike, platform, type StorageLike } from './runtime.js';
 
 /**
  * Elects the one tab of a user that holds the stream: browsers allow only 6 HTTP/1.1

@@ -107,6 +107,13 @@ export class Environment {
   @Max(256)
   NOTIFIER_WORKERS: number = 1;
 
+  /** Connections of each instance's query pool (per worker with NOTIFIER_WORKERS). */
+  @Type(() => Number)
+  @IsInt({ message: 'DATABASE_POOL_SIZE must be a whole number of connections' })
+  @Min(1)
+  @Max(1000)
+  DATABASE_POOL_SIZE: number = 10;
+
   @Type(() => Number)
   @IsInt()
   @Min(0)
@@ -137,6 +144,11 @@ export class Environment {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
+
+  /** `false` for those who migrate with `migrate` (a Job): start-up then only checks. */
+  @IsOptional()
+  @IsIn(['true', 'false'], { message: 'MIGRATE_ON_START must be true or false' })
+  MIGRATE_ON_START?: 'true' | 'false';
 
   /** Unset means `wal`, with a fallback to `notify` where the database cannot do `wal`. */
   @IsOptional()

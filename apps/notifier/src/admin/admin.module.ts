@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
-import { IngestModule } from '../ingest/ingest.module';
+import { LeadershipModule } from '../leadership/leadership.module';
 import { StreamModule } from '../stream/stream.module';
 import { AdminController } from './admin.controller';
 import { AdminService } from './admin.service';
 
 @Module({
-  imports: [IngestModule, StreamModule],
+  imports: [LeadershipModule, StreamModule],
   controllers: [AdminController],
   providers: [AdminService],
 })

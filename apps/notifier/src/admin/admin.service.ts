@@ -1,7 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { NotificationRepository, OutboxRepository } from '@app/persistence';
-import { OutboxIngester } from '../ingest/outbox-ingester';
+import { IngestLeadership } from '../leadership/ingest-leadership';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { jsonPage, JsonText } from '../notifications/json-text';
 import { adminNotificationJson } from '../notifications/notification-json';
@@ -18,7 +18,7 @@ export class AdminService {
     private readonly log: NotificationRepository,
     private readonly closedStreams: ClosedStreams,
     private readonly hub: StreamHub,
-    private readonly ingester: OutboxIngester,
+    private readonly leadership: IngestLeadership,
     private readonly metrics: NotifierMetrics,
   ) {}
 
@@ -55,11 +55,11 @@ export class AdminService {
     const oldest = backlog.oldestCreatedAt;
     return {
       instanceId: this.instanceId,
-      ingestLeader: this.ingester.isLeader,
+      ingestLeader: this.leadership.isLeader,
       connections: { total: this.hub.openConnections, topUsers: this.hub.busiestUsers(10) },
       outbox: { backlog: backlog.count, oldestCreatedAt: oldest?.toISOString() ?? null },
       lastLogId: lastLogId.toString(),
-      ingestLagSeconds: oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0,
+      ingestLagSeconds: Math.max(0, backlog.oldestAgeSeconds),
       eventsDelivered: delivered.values[0]?.value ?? 0,
     };
   }

@@ -9,7 +9,7 @@ import { isPrimaryMessage } from './cluster-messages';
 export function receiveInstanceSetup(): Promise<InstanceSetup> {
   return new Promise((resolve) => {
     const onMessage = (message: unknown) => {
-      if (!isPrimaryMessage(message)) return;
+      if (!isPrimaryMessage(message) || message.type !== 'setup') return;
       process.off('message', onMessage);
       resolve(message.setup);
     };

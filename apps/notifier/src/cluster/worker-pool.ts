@@ -2,6 +2,7 @@ import cluster, { Worker } from 'node:cluster';
 import { pino, Logger } from 'pino';
 import type { InstanceSetup, PrimaryMessage } from './cluster-messages';
 import { isWorkerMessage } from './cluster-messages';
+import { ClusterMetricsCollector } from './cluster-metrics';
 
 /** A worker that crashes again soon after its restart waits longer each time, up to this. */
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -41,6 +42,7 @@ export class WorkerPool {
   /** 1 once a worker failed to start or did not exit cleanly when stopped. */
   private exitCode = 0;
   private settle?: (code: number) => void;
+  private readonly metrics = new ClusterMetricsCollector();
 
   constructor(
     private readonly options: WorkerPoolOptions,
@@ -58,6 +60,8 @@ export class WorkerPool {
   /** Starts every worker; resolves with the exit code the primary should exit with. */
   run(): Promise<number> {
     const finished = new Promise<number>((resolve) => (this.settle = resolve));
+    // Structured clone, not JSON: a gauge that reads NaN (unknown) must not arrive as null.
+    cluster.setupPrimary({ serialization: 'advanced' });
     cluster.on('message', this.onMessage);
     cluster.on('exit', this.onExit);
     for (const slot of this.slots) this.fork(slot);
@@ -97,6 +101,8 @@ export class WorkerPool {
       worker.send(answer);
       return;
     }
+    if (message.type === 'metrics-request') return this.answerMetrics(worker, message.requestId);
+    if (message.type === 'metrics-part') return this.metrics.receive(worker, message);
     slot.listening = true;
     this.log.info({ worker: slot.index, workerPid: worker.process.pid }, 'Worker listening');
     if (this.mode === 'starting' && this.slots.every((candidate) => candidate.listening)) {
@@ -109,6 +115,7 @@ export class WorkerPool {
     const slot = this.slots.find((candidate) => candidate.worker === worker);
     if (!slot) return;
     slot.worker = undefined;
+    this.metrics.forget(worker);
     const how = { worker: slot.index, workerPid: worker.process.pid, code, signal };
     if (this.mode === 'stopping') {
       // Dying of the forwarded SIGTERM is clean: only a worker still starting has no handler.
@@ -129,6 +136,23 @@ export class WorkerPool {
     this.log.error({ ...how, restartInMs: delayMs }, 'Worker died: restarting it');
     slot.restartTimer = setTimeout(() => this.fork(slot), delayMs);
   };
+
+  /** Only listening workers are asked: one still starting would hold every scrape back. */
+  private answerMetrics(worker: Worker, requestId: number): void {
+    const listening = this.slots.flatMap((slot) =>
+      slot.worker && slot.listening ? [slot.worker] : [],
+    );
+    const answer = (reply: Omit<Extract<PrimaryMessage, { type: 'metrics-answer' }>, 'type'>) => {
+      if (worker.isConnected()) worker.send({ type: 'metrics-answer', ...reply });
+    };
+    this.metrics.collect(listening).then(
+      (text) => answer({ requestId, text }),
+      (error: Error) => {
+        this.log.warn(`Collecting the workers' metrics failed: ${error.message}`);
+        answer({ requestId, error: error.message });
+      },
+    );
+  }
 
   private liveWorkers(): Worker[] {
     return this.slots.flatMap((slot) => (slot.worker ? [slot.worker] : []));

@@ -1,10 +1,12 @@
 import { Module } from '@nestjs/common';
-import { IngestLeadership } from './ingest-leadership';
+import { LeadershipModule } from '../leadership/leadership.module';
+import { OutboxBacklogGauges } from './outbox-backlog-gauges';
 import { OutboxIngester } from './outbox-ingester';
 import { OutboxWakeRepository } from './outbox-wake.repository';
 
 @Module({
-  providers: [IngestLeadership, OutboxIngester, OutboxWakeRepository],
-  exports: [OutboxIngester, IngestLeadership],
+  imports: [LeadershipModule],
+  providers: [OutboxIngester, OutboxWakeRepository, OutboxBacklogGauges],
+  exports: [OutboxIngester],
 })
 export class IngestModule {}

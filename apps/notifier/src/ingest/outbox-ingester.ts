@@ -9,9 +9,9 @@ import { ChangeFeed, FeedReader, OutboxWalWakeup } from '@app/change-feed';
 import { DATABASE_URL, NotifierConfig, OutboxWakeMode } from '@app/config';
 import { AppendedBatch, NotificationRepository, PageLimits } from '@app/persistence';
 import { CHANNELS } from '@app/postgres-objects';
+import { IngestLeadership } from '../leadership/ingest-leadership';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { traceIngestBatch } from '../tracing/notifier-tracer';
-import { IngestLeadership } from './ingest-leadership';
 import { DrainPacing } from './drain-pacing';
 import { chooseOutboxWake } from './outbox-wake-mode';
 import { OutboxWakeRepository } from './outbox-wake.repository';
@@ -74,10 +74,6 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
       onCommit: () => this.wakeFromWal(),
       onStreaming: () => this.wake(),
     });
-  }
-
-  get isLeader(): boolean {
-    return this.leadership.isLeader;
   }
 
   /** Each batch this instance appends, as soon as it is committed (the hub's fast path). */

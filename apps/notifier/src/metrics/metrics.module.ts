@@ -1,14 +1,12 @@
 import { Global, Module } from '@nestjs/common';
-import { IngestModule } from '../ingest/ingest.module';
 import { MetricsController } from './metrics.controller';
+import { MetricsExposition } from './metrics-exposition';
 import { NotifierMetrics } from './notifier-metrics';
-import { ServiceStateGauges } from './service-state-gauges';
 
 @Global()
 @Module({
-  imports: [IngestModule],
   controllers: [MetricsController],
-  providers: [NotifierMetrics, ServiceStateGauges],
+  providers: [NotifierMetrics, MetricsExposition],
   exports: [NotifierMetrics],
 })
 export class MetricsModule {}

@@ -10,6 +10,21 @@ const DISPATCH_BUCKETS = [
 ];
 
 /**
+ * prom-client's own event-loop and GC families measure what RuntimeMetrics does, worse: its GC
+ * histogram takes only the first entry of each list the observer is handed (10 pauses in one
+ * tick count 1), and its loop-delay percentiles lose the interval after each reset. Its
+ * process, heap and handle metrics stay. prom-client 15 cannot leave collectors out, so these
+ * are unregistered; their two observers still run, at a cost of one callback per GC.
+ */
+const DUPLICATED_BY_RUNTIME_METRICS = /^notifier_nodejs_(eventloop_lag|gc_duration)_/;
+
+function removeDuplicatesOfRuntimeMetrics(registry: Registry): void {
+  for (const { name } of registry.getMetricsAsArray()) {
+    if (DUPLICATED_BY_RUNTIME_METRICS.test(name)) registry.removeSingleMetric(name);
+  }
+}
+
+/**
  * The service's Prometheus metrics, in a registry of its own (so that several app instances
  * in one process, as in the tests, never clash over the global one).
  */
@@ -49,7 +64,7 @@ export class NotifierMetrics implements OnModuleDestroy {
 
   readonly slowConsumerDisconnects = new Counter({
     name: 'notifier_slow_consumer_disconnects_total',
-    help: 'Streams ended because their unsent output passed SSE_MAX_BUFFER_BYTES',
+    help: 'Streams ended because their client took none of their unsent output for SSE_HEARTBEAT_MS',
     registers: [this.registry],
   });
 
@@ -103,6 +118,7 @@ export class NotifierMetrics implements OnModuleDestroy {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'notifier_' });
+    removeDuplicatesOfRuntimeMetrics(this.registry);
   }
 
   /** For the hub, once per live batch: seconds from the log read's answer to the last write. */

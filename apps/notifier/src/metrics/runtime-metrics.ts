@@ -31,6 +31,8 @@ export class RuntimeMetrics {
       help: 'Event-loop delay since the previous scrape (perf_hooks.monitorEventLoopDelay), by statistic',
       labelNames: ['statistic'],
       registers: [registry],
+      // Over a cluster's workers: the worst one's, since a lagging worker delays its streams.
+      aggregator: 'max',
       // Each scrape covers the interval since the previous one.
       collect() {
         for (const [statistic, seconds] of Object.entries(delay.take())) {

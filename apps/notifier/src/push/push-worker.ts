@@ -12,7 +12,7 @@ import {
   PushDeliveryRepository,
   PushSubscriptionRepository,
 } from '@app/persistence';
-import { IngestLeadership } from '../ingest/ingest-leadership';
+import { IngestLeadership } from '../leadership/ingest-leadership';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { PushEndpoint } from './push-endpoint-policy';
 import { pushBody } from './push-message';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { IngestModule } from '../ingest/ingest.module';
+import { LeadershipModule } from '../leadership/leadership.module';
 import { AdminPushSubscriptionsController } from './admin-push-subscriptions.controller';
 import { PushSender } from './push-sender';
 import { PushSubscriptionsController } from './push-subscriptions.controller';
@@ -8,7 +8,7 @@ import { PushWorker } from './push-worker';
 
 /** Web Push: the subscriptions API and, on the ingest leader, the worker that pushes. */
 @Module({
-  imports: [IngestModule],
+  imports: [LeadershipModule],
   controllers: [PushSubscriptionsController, AdminPushSubscriptionsController],
   providers: [PushSubscriptionsService, PushSender, PushWorker],
 })

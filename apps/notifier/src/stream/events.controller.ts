@@ -28,7 +28,7 @@ import { NotifierConfig } from '@app/config';
 import { encodeRetry, InvalidResumeIdError, parseResumeId, SSE_HEADERS } from '@app/sse';
 import { ErrorBodyDto } from '../errors/error-body.dto';
 import { ClosedStreams } from './closed-streams';
-import { takeOverSocket } from './socket-sink';
+import { openStreamSink } from './open-stream-sink';
 import { StreamHub } from './stream-hub';
 
 const STREAM_DESCRIPTION = [
@@ -113,8 +113,8 @@ export class EventsController {
       return;
     }
     request.socket.setNoDelay(true);
-    // After the head a stream keeps only its socket, and closes it when it ends.
-    const sink = takeOverSocket(request, response, SSE_HEADERS);
+    // After the head a stream keeps only its socket (on a known Node), and closes it when it ends.
+    const sink = openStreamSink(request, response, SSE_HEADERS);
     sink.write(this.retryFrame);
     const stream = this.hub.open(user.id, resumeFrom, user.expiresAt, sink);
     // Shutting down: the client comes back after `retry` and resumes on another instance.

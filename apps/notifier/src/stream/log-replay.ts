@@ -1,17 +1,33 @@
 import { Injectable } from '@nestjs/common';
 import { NotifierConfig } from '@app/config';
-import { NotificationRepository, PageLimits } from '@app/persistence';
+import { NotificationRepository, PageLimits, ReplayPage, ReplayRequest } from '@app/persistence';
 import { toLogEvent } from './notification-frame';
 import type { LogPage, ReplaySource } from './stream-connection';
 
 /** Replay pages are a quarter of a stream's buffer limit, so a replaying stream holds little more. */
 const REPLAY_PAGE_SHARE = 4;
 const REPLAY_PAGE_ROWS = 500;
+/** Replay statements in flight at once: a share of the pool, leaving the rest to the live path. */
+const READS_IN_FLIGHT = 4;
+/** Streams whose pages one statement reads: a page each, as while they replay one by one. */
+const STREAMS_PER_READ = 100;
 
-/** Reads a replaying stream's next page of its user's log, encoded for the wire. */
+interface Waiting extends ReplayRequest {
+  resolve(page: LogPage): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Reads replaying streams' next pages of their users' logs, encoded for the wire. Streams that
+ * ask at once (a reconnect storm) share statements: what is asked within one turn of the event
+ * loop, or while READS_IN_FLIGHT statements run, goes in the next, one page per stream.
+ */
 @Injectable()
 export class LogReplay implements ReplaySource {
   private readonly limits: PageLimits;
+  private waiting: Waiting[] = [];
+  private inFlight = 0;
+  private flushScheduled = false;
 
   constructor(
     private readonly log: NotificationRepository,
@@ -23,9 +39,37 @@ export class LogReplay implements ReplaySource {
     };
   }
 
-  async pageAfter(userId: string, after: bigint): Promise<LogPage> {
-    const page = await this.log.replayPage(userId, after, this.limits);
-    const { rows, complete, deletedUpTo, newestId } = page;
-    return { events: rows.map(toLogEvent), complete, deletedUpTo, newestId };
+  pageAfter(userId: string, afterId: bigint): Promise<LogPage> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ userId, afterId, resolve, reject });
+      if (this.flushScheduled) return;
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    });
   }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    while (this.inFlight < READS_IN_FLIGHT && this.waiting.length > 0) {
+      this.read(this.waiting.splice(0, STREAMS_PER_READ));
+    }
+  }
+
+  private read(batch: Waiting[]): void {
+    this.inFlight++;
+    this.log
+      .replayPages(batch, this.limits)
+      .then(
+        (pages) => batch.forEach((request, index) => request.resolve(toLogPage(pages[index]))),
+        (error: Error) => batch.forEach((request) => request.reject(error)),
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.flush();
+      });
+  }
+}
+
+function toLogPage({ rows, complete, deletedUpTo, newestId }: ReplayPage): LogPage {
+  return { events: rows.map(toLogEvent), complete, deletedUpTo, newestId };
 }

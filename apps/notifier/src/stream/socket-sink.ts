@@ -33,14 +33,42 @@ interface HttpParser {
   unconsume(): void;
 }
 
+type FreeParser = (
+  this: void,
+  parser: HttpParser,
+  request: IncomingMessage,
+  socket: Socket,
+) => void;
+
 /**
  * Node's own parser release, the one its upgrade path calls: it stops the parser reading the
  * socket, takes it off the server's connection list (request and headers timeouts) and returns
- * it to the pool. `_http_common` is not documented, so takeOverSocket checks what it relies on.
+ * it to the pool. `_http_common` is not documented: a Node without it gets the plain response.
  */
-const { freeParser } = createRequire(__filename)('_http_common') as {
-  freeParser(this: void, parser: HttpParser, request: IncomingMessage, socket: Socket): void;
-};
+const freeParser = loadFreeParser();
+
+function loadFreeParser(): FreeParser | undefined {
+  try {
+    const internals = createRequire(__filename)('_http_common') as { freeParser?: unknown };
+    return typeof internals.freeParser === 'function'
+      ? (internals.freeParser as FreeParser)
+      : undefined;
+  } catch {
+    return undefined; // what that means is said by unknownHttpInternals, once per process
+  }
+}
+
+/**
+ * What this Node lacks of the internals takeOverSocket relies on, or undefined when it has them
+ * all. Taking a socket over blindly could corrupt the stream, so the caller answers otherwise.
+ */
+export function unknownHttpInternals(socket: Socket): string | undefined {
+  if (!freeParser) return 'no _http_common.freeParser';
+  if (!(socket as Socket & { parser?: HttpParser | null }).parser) return 'no parser on the socket';
+  if (!hasHttpServerListeners(socket))
+    return "the HTTP server's socket listeners are not the known ones";
+  return undefined;
+}
 
 /**
  * Ends the HTTP exchange at the response head and hands back the bare socket, so that a live
@@ -65,11 +93,11 @@ export function takeOverSocket(
   if (response.headersSent || socket.destroyed || response.socket !== socket) {
     throw new Error('takeOverSocket needs a live response whose head was not sent');
   }
-  const parser = (socket as Socket & { parser?: HttpParser | null }).parser;
-  if (!parser || !hasHttpServerListeners(socket)) {
-    // A Node whose HTTP server is built otherwise: taking over blindly could corrupt the stream.
-    throw new Error(`takeOverSocket does not know this Node's HTTP server (${process.version})`);
-  }
+  const unknown = unknownHttpInternals(socket);
+  if (unknown || !freeParser)
+    throw new Error(`takeOverSocket cannot take this socket over: ${unknown}`);
+  const parser = (socket as Socket & { parser: HttpParser }).parser;
+  const release = freeParser;
   const sink = new SocketSink(socket);
   sink.write(responseHead(response, headers));
   // This runs inside the parser's execute (the request handler is its callback), and freeing
@@ -77,7 +105,7 @@ export function takeOverSocket(
   // the socket's current one, so a pipelined request only queues behind it and is dropped.
   setImmediate(() => {
     if (socket.destroyed) return; // Node's HTTP server closed it all, and logged it, already
-    releaseFromHttpServer(request, response, socket, parser);
+    releaseFromHttpServer(request, response, socket, () => release(parser, request, socket));
   });
   return sink;
 }
@@ -102,17 +130,17 @@ function responseHead(response: ServerResponse, headers: OutgoingHttpHeaders): s
 
 /**
  * What Node does itself before it emits 'upgrade': its listeners off the socket (they hold the
- * server's per-connection state, the request queue among it), the parser freed, the response
+ * server's per-connection state, the request queue among it), the parser freed (`freeParser`), the response
  * detached. Then the response is finished for whoever watches it (pino-http logs it once).
  */
 function releaseFromHttpServer(
   request: IncomingMessage,
   response: ServerResponse,
   socket: Socket,
-  parser: HttpParser,
+  releaseParser: () => void,
 ): void {
   removeHttpServerListeners(socket);
-  freeParser(parser, request, socket);
+  releaseParser();
   response.detachSocket(socket);
   socket.setTimeout(0);
   // Without a socket, end() only marks the response ended (its own head stays unsent); 'close'

@@ -1,7 +1,8 @@
 /**
- * Where a stream's bytes go: its socket once the head is written (see socket-sink.ts). Only
- * what a stream needs of a Node Writable, so a test can hand it a Writable whose buffer it
- * controls.
+ * Where a stream's bytes go once the head is written: its socket (socket-sink.ts), or the
+ * response on a Node whose internals that does not know (response-sink.ts; open-stream-sink.ts
+ * chooses). Only what a stream needs of a Node Writable, so a test can hand it a Writable whose
+ * buffer it controls.
  */
 export interface StreamSink {
   write(chunk: Buffer | string): boolean;

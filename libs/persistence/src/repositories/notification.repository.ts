@@ -49,16 +49,22 @@ export interface ReplayPage extends LogPage {
 
 type SizedRow = LogRow & { bytesThrough: string };
 
+/** A stream's request for the next page of its user's log. */
+export interface ReplayRequest {
+  userId: string;
+  afterId: bigint;
+}
+
 /**
- * The next rows after $1 (at most $2), cut after the row whose payload bytes, with those before
- * it, reach $3: one pass over the index, with sizes from the stored `payload_bytes`, and only
- * the rows kept are formatted (the outer select), so no row is serialized just to be measured.
+ * The next rows after `after` (at most $2), cut after the row whose payload bytes, with those
+ * before it, reach $3: one pass over the index, with sizes from the stored `payload_bytes`, and
+ * only the rows kept are formatted (the outer select), so no row is serialized just to be measured.
  */
-const sizedPage = (filter: string) => `
+const sizedPage = (after: string, filter = '') => `
   SELECT ${LOG_ROW}, bytes_through AS "bytesThrough"
   FROM (
     SELECT *, sum(payload_bytes) OVER (ORDER BY id ROWS UNBOUNDED PRECEDING) AS bytes_through
-    FROM (SELECT * FROM notifications WHERE id > $1 ${filter} ORDER BY id LIMIT $2) AS next
+    FROM (SELECT * FROM notifications WHERE id > ${after} ${filter} ORDER BY id LIMIT $2) AS next
   ) AS notifications
   WHERE bytes_through - payload_bytes < $3
   ORDER BY notifications.id`;
@@ -136,7 +142,7 @@ const DRAIN = new PreparedStatement<DrainRow>(
    FROM notifier_drain_outbox($1, $2)`,
 );
 
-const LIVE_PAGE = new PreparedStatement<SizedRow>('notifier_live_page', sizedPage(''));
+const LIVE_PAGE = new PreparedStatement<SizedRow>('notifier_live_page', sizedPage('$1'));
 
 /**
  * Read in the same statement as the page, so in one snapshot: the highest id of this user's
@@ -145,21 +151,23 @@ const LIVE_PAGE = new PreparedStatement<SizedRow>('notifier_live_page', sizedPag
  * retention deleted when it deleted everything). A client holds no id that was not in the log
  * when it got it, so a resume point above the newest id is from another database's history.
  */
-const REPLAY_PAGE = new PreparedStatement<SizedRow & { deletedUpTo: string; newestId: string }>(
-  'notifier_replay_page',
-  `SELECT head."deletedUpTo", head."newestId", sent.*
+const REPLAY_PAGES = new PreparedStatement<
+  SizedRow & { wanted: string; deletedUpTo: string; newestId: string }
+>(
+  'notifier_replay_pages',
+  `SELECT wanted.ord::text AS wanted, coalesce(watermark.deleted_up_to, 0)::text AS "deletedUpTo",
+     head."newestId", sent.*
    FROM (
-     SELECT
-       coalesce((SELECT deleted_up_to FROM retention_user_watermarks WHERE user_id = $4), 0)::text
-         AS "deletedUpTo",
-       greatest(
-         (SELECT max(id) FROM notifications),
-         (SELECT max(deleted_up_to) FROM retention_watermark),
-         0
-       )::text AS "newestId"
+     SELECT greatest(
+       (SELECT max(id) FROM notifications),
+       (SELECT max(deleted_up_to) FROM retention_watermark),
+       0
+     )::text AS "newestId"
    ) AS head
-   LEFT JOIN LATERAL (${sizedPage('AND user_id = $4')}) AS sent ON true
-   ORDER BY sent.id::bigint`,
+   CROSS JOIN unnest($1::text[], $4::bigint[]) WITH ORDINALITY AS wanted (user_id, after_id, ord)
+   LEFT JOIN retention_user_watermarks AS watermark ON watermark.user_id = wanted.user_id
+   LEFT JOIN LATERAL (${sizedPage('wanted.after_id', 'AND user_id = wanted.user_id')}) AS sent ON true
+   ORDER BY wanted.ord, sent.id::bigint`,
 );
 
 /**
@@ -212,21 +220,29 @@ export class NotificationRepository {
     return { rows: rows.map(toLogRow), complete: isComplete(rows, limits) };
   }
 
-  /** One page of a user's rows after a resume point, with the retention watermark: one round trip. */
-  async replayPage(userId: string, afterId: bigint, limits: PageLimits): Promise<ReplayPage> {
-    const rows = await REPLAY_PAGE.rows(this.db, [
-      afterId.toString(),
+  /**
+   * For each request, one page of its user's rows after its resume point, with that user's
+   * retention watermark and the log's newest id: one statement for every stream resuming at
+   * once (a reconnect storm), in the order asked.
+   */
+  async replayPages(wanted: readonly ReplayRequest[], limits: PageLimits): Promise<ReplayPage[]> {
+    const rows = await REPLAY_PAGES.rows(this.db, [
+      wanted.map((request) => request.userId),
       limits.rows,
       limits.bytes,
-      userId,
+      wanted.map((request) => request.afterId.toString()),
     ]);
-    const page = rows.filter((row) => row.id !== null);
-    return {
-      deletedUpTo: BigInt(rows[0].deletedUpTo),
-      newestId: BigInt(rows[0].newestId),
-      rows: page.map(toLogRow),
-      complete: isComplete(page, limits),
-    };
+    const byRequest = wanted.map(() => [] as typeof rows);
+    for (const row of rows) byRequest[Number(row.wanted) - 1].push(row);
+    return byRequest.map((answer) => {
+      const page = answer.filter((row) => row.id !== null);
+      return {
+        deletedUpTo: BigInt(answer[0].deletedUpTo),
+        newestId: BigInt(answer[0].newestId),
+        rows: page.map(toLogRow),
+        complete: isComplete(page, limits),
+      };
+    });
   }
 
   /**

@@ -6,6 +6,8 @@ import { translatingDatabaseErrors } from '../database-errors';
 export interface OutboxBacklog {
   count: number;
   oldestCreatedAt: Date | null;
+  /** How long the oldest row has waited, by the database's clock (the producers' too); 0 when empty. */
+  oldestAgeSeconds: number;
 }
 
 /**
@@ -34,7 +36,9 @@ export class OutboxRepository {
 
   async backlog(): Promise<OutboxBacklog> {
     const [row] = await this.db.query<OutboxBacklog[]>(
-      `SELECT count(*)::int AS count, min(created_at) AS "oldestCreatedAt" FROM notification_outbox`,
+      `SELECT count(*)::int AS count, min(created_at) AS "oldestCreatedAt",
+         coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS "oldestAgeSeconds"
+       FROM notification_outbox`,
     );
     return row;
   }

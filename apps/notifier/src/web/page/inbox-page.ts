@@ -1,12 +1,12 @@
 import {
   ClosedReason,
   ConnectionStatus,
-  InboxApiError,
+  NotifierApiError,
   NotifierClient,
   PushRegistration,
   PushUnavailableError,
   SERVICE_WORKER_URL,
-} from '@app/client';
+} from '@notifier/client';
 import { NotificationList } from './notification-list.js';
 
 /** Shared by the user's tabs, so that a new tab is signed in (and follows the same stream). */
@@ -78,7 +78,7 @@ async function follow(token: string): Promise<void> {
     list.show(await current.start());
     emptyNotice.hidden = !list.isEmpty;
   } catch (error) {
-    if (!(error instanceof InboxApiError && error.status === 401)) report(error);
+    if (!(error instanceof NotifierApiError && error.status === 401)) report(error);
   }
 }
 

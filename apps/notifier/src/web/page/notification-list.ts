@@ -1,4 +1,4 @@
-import type { Notification } from '@app/client';
+import type { Notification } from '@notifier/client';
 import { relativeTime } from './relative-time.js';
 
 /** The rendered list: one `<li>` per notification, newest first, unread ones badged. */

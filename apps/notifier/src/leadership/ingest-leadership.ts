@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Client } from 'pg';
+import { Gauge } from 'prom-client';
 import { CONNECTION_SETTINGS, DATABASE_URL } from '@app/config';
 import { lockKeys } from '@app/postgres-objects';
+import { NotifierMetrics } from '../metrics/notifier-metrics';
 
 /** Held for as long as an instance leads ingestion: one leader per database. */
 export const LEADER_LOCK = lockKeys('ingestLeader');
@@ -31,7 +33,22 @@ export class IngestLeadership implements OnApplicationShutdown {
   private onElected: () => void = () => undefined;
   private onDeposed: () => void = () => undefined;
 
-  constructor(@Inject(DATABASE_URL) private readonly url: string) {}
+  constructor(
+    @Inject(DATABASE_URL) private readonly url: string,
+    metrics: NotifierMetrics,
+  ) {
+    const leading = () => this.leading;
+    new Gauge({
+      name: 'notifier_ingest_leader',
+      help: '1 while this instance holds the ingest lock and drains the outbox, else 0',
+      registers: [metrics.registry],
+      // Over a cluster's workers: how many lead, so that the alert on "none" reads the same.
+      aggregator: 'sum',
+      collect() {
+        this.set(leading() ? 1 : 0);
+      },
+    });
+  }
 
   get isLeader(): boolean {
     return this.leading;

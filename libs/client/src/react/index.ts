@@ -1,0 +1,2 @@
+export { useNotifications } from './use-notifications.js';
+export type { NotificationsView } from './use-notifications.js';
