@@ -12,6 +12,7 @@ import { HealthModule } from './health/health.module';
 import { InboxModule } from './inbox/inbox.module';
 import { IngestModule } from './ingest/ingest.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PreferencesModule } from './preferences/preferences.module';
 import { PushModule } from './push/push.module';
 import { requestLogOptions } from './request-log';
 import { RetentionModule } from './retention/retention.module';
@@ -42,6 +43,7 @@ export class AppModule {
         RetentionModule,
         WatchesModule,
         PushModule,
+        PreferencesModule,
         WebModule.forRoot(config),
       ],
       providers: [

@@ -42,6 +42,10 @@ export class NotifierMetrics implements OnModuleDestroy {
     'notifier_notifications_ingested_total',
     'Notifications moved from the outbox into the log by this instance',
   );
+  readonly deduplicated = this.counter(
+    'notifier_notifications_deduplicated_total',
+    'Outbox rows dropped by this instance because their user already had their dedupe_key in the log',
+  );
   readonly delivered = this.counter(
     'notifier_notifications_delivered_total',
     'Notification frames written to streams, live or replayed',
