@@ -76,7 +76,6 @@ export interface SystemFigures {
 
 export interface BenchReport {
   runId: string;
-  date: string;
   command: string;
   commit: string;
   node: string;

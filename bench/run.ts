@@ -10,7 +10,7 @@ import { startBenchPostgres } from './postgres';
 import { freePort } from './processes';
 import { historyLine, reportMarkdown } from './report';
 import { benchSystem, producersRatio } from './scenarios';
-import { ensureNchanInstalled, NchanSystem, nchanVersion, NotifierSystem } from './systems';
+import { installedNchan, NchanSystem, NotifierSystem } from './systems';
 
 const ROOT = resolve(__dirname, '..');
 const started = Date.now();
@@ -30,7 +30,6 @@ async function main(): Promise<void> {
   await chmod(workDir, 0o755);
   const report: BenchReport = {
     runId,
-    date: new Date().toISOString(),
     command: ['npm run bench', ...(argv.length ? ['--', ...argv] : [])].join(' '),
     commit:
       git(['rev-parse', '--short', 'HEAD']) + (git(['status', '--porcelain']) ? ' (modified)' : ''),
@@ -69,16 +68,16 @@ async function main(): Promise<void> {
 type Log = (line: string) => void;
 
 async function benchNchan(dir: string, options: BenchOptions, report: BenchReport, log: Log) {
-  const missing = ensureNchanInstalled(log);
-  if (missing) {
-    log(`SKIPPED: ${missing}`);
-    report.skipped.nchan = missing;
+  try {
+    report.nchan = installedNchan(log);
+  } catch (error) {
+    log(`SKIPPED: ${(error as Error).message}`);
+    report.skipped.nchan = (error as Error).message;
     return undefined;
   }
   await mkdir(dir, { recursive: true });
   // Nchan has no batch publish.
   const scenarios = options.scenarios.filter((scenario) => scenario !== 'batched');
-  report.nchan = nchanVersion();
   return benchSystem(new NchanSystem(await freePort(), dir), { ...options, scenarios, log });
 }
 

@@ -120,25 +120,19 @@ const MODULE = '/usr/lib/nginx/modules/ngx_nchan_module.so';
 const TEMPLATE = resolve(__dirname, 'nchan/nginx.conf');
 
 /**
- * Makes sure nginx and the Nchan module are installed, installing the Debian packages when
- * running as root. Returns why Nchan cannot run, or undefined when it can.
+ * nginx's and Nchan's versions, installing their Debian packages first when they are missing
+ * and we run as root; throws why Nchan cannot run otherwise.
  */
-export function ensureNchanInstalled(log: (line: string) => void): string | undefined {
+export function installedNchan(log: (line: string) => void): string {
   const installed = () => existsSync(NGINX) && existsSync(MODULE);
-  if (installed()) return undefined;
-  if (process.getuid?.() !== 0) return 'nginx + libnginx-mod-nchan are missing and we are not root';
-  try {
+  if (!installed()) {
+    if (process.getuid?.() !== 0) throw new Error('nginx + libnginx-mod-nchan missing, not root');
     log('installing nginx and libnginx-mod-nchan with apt-get…');
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
     for (const args of [['update'], ['install', '-y', 'nginx', 'libnginx-mod-nchan']])
       execFileSync('apt-get', args, { stdio: 'ignore', env, timeout: 300_000 });
-  } catch (error) {
-    return `apt-get could not install nginx + libnginx-mod-nchan: ${(error as Error).message}`;
+    if (!installed()) throw new Error('nginx + libnginx-mod-nchan installed, but files missing');
   }
-  return installed() ? undefined : 'packages installed but files missing';
-}
-
-export function nchanVersion(): string {
   const version = (pkg: string) =>
     execFileSync('dpkg-query', ['-W', '-f=${Version}', pkg], { encoding: 'utf8' });
   return `nginx ${version('nginx-common')}, libnginx-mod-nchan ${version('libnginx-mod-nchan')}`;

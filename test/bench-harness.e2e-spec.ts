@@ -35,7 +35,6 @@ describe('the bench against the service', () => {
     figures = await benchSystem(system, { sizes: TINY, scenarios, log: () => {} });
     const report: BenchReport = {
       runId: 'spec',
-      date: new Date().toISOString(),
       command: 'npm run bench',
       commit: 'spec',
       node: process.version,

@@ -10,8 +10,8 @@ export interface StreamSpec {
   headerLines: string;
 }
 
+/** Streams that did not open, and why the first did not. */
 export interface OpenResult {
-  opened: number;
   failed: number;
   firstError?: string;
 }
@@ -77,17 +77,14 @@ class BenchStream extends SseReader {
  * when `resume`; counts failures instead of throwing.
  */
 async function openAll(batch: BenchStream[], concurrency: number, resume = false) {
-  const result: OpenResult = { opened: 0, failed: 0 };
+  const result: OpenResult = { failed: 0 };
   let next = 0;
   const lane = async () => {
     for (let stream = batch[next++]; stream; stream = batch[next++]) {
-      await stream.open(resume ? stream.lastId : undefined).then(
-        () => result.opened++,
-        (error: Error) => {
-          result.failed++;
-          result.firstError ??= error.message;
-        },
-      );
+      await stream.open(resume ? stream.lastId : undefined).catch((error: Error) => {
+        result.failed++;
+        result.firstError ??= error.message;
+      });
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, lane));
@@ -97,8 +94,7 @@ async function openAll(batch: BenchStream[], concurrency: number, resume = false
 function report() {
   return {
     latenciesUs: tally.latenciesUs,
-    expected: streams.reduce((sum, stream) => sum + stream.expected, 0),
-    delivered: streams.reduce((sum, stream) => sum + stream.delivered, 0),
+    lost: streams.reduce((sum, stream) => sum + stream.expected - stream.delivered, 0),
     duplicates: tally.duplicates,
     completedAtUs: tally.incomplete <= 0 ? tally.completedAtUs : undefined,
   };
@@ -115,6 +111,7 @@ const handlers = {
     Object.assign(tally, { latenciesUs: [], duplicates: 0, completedAtUs: undefined });
     for (const stream of streams) stream.startPhase(phase);
     tally.incomplete = streams.filter((stream) => stream.expected > 0).length;
+    if (tally.incomplete === 0) tally.completedAtUs = nowUs();
   },
 
   /** Resolves once every stream has all its notifications of the phase, or after `timeoutMs`. */
