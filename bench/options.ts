@@ -14,44 +14,28 @@ export type ScenarioName = (typeof SCENARIOS)[number];
 /** `single`: one INSERT (or POST) per notification, each its own transaction; `batched`: unnest. */
 export type ProducerMode = 'single' | 'batched';
 
-export interface PacedLoad {
-  rate: number;
-  seconds: number;
-  producer: ProducerMode;
-}
-
-export interface Sizes {
-  /** Streams opened, over that many users, before the paced loads. */
-  streams: number;
-  users: number;
-  loads: Record<LoadName, PacedLoad>;
-  /** How long deliveries may take after the last notification was sent, or a storm to resume. */
-  timeoutMs: number;
-  /** Seconds of each plain-table run that gives the producers' share. */
-  plainSeconds: number;
-  storm: { clients: number; behind: number };
-  /** pgbench, closed loop: the outbox against a plain table. */
-  producers: { clients: number; seconds: number };
-  clientWorkers: number;
-  producerWorkers: number;
-}
-
 /** The published run's sizes. */
-const FULL: Sizes = {
+const FULL = {
+  /** Streams opened, over that many users, before the paced loads. */
   streams: 10_000,
   users: 1_000,
   loads: {
-    latency: { rate: 2_000, seconds: 30, producer: 'single' },
-    batched: { rate: 2_000, seconds: 20, producer: 'batched' },
-    'low-rate': { rate: 100, seconds: 30, producer: 'single' },
+    latency: { rate: 2_000, seconds: 30, producer: 'single' as const },
+    batched: { rate: 2_000, seconds: 20, producer: 'batched' as const },
+    'low-rate': { rate: 100, seconds: 30, producer: 'single' as const },
   },
+  /** How long deliveries may take after the last notification was sent, or a storm to resume. */
   timeoutMs: 60_000,
+  /** Seconds of each plain-table run that gives the producers' share. */
   plainSeconds: 15,
   storm: { clients: 5_000, behind: 20 },
+  /** pgbench, closed loop: the outbox against a plain table. */
   producers: { clients: 32, seconds: 5 },
   clientWorkers: 2,
   producerWorkers: 2,
 };
+export type Sizes = typeof FULL;
+type PacedLoad = Sizes['loads'][LoadName];
 
 /**
  * FULL at a smaller scale, for a smoke run or a test: as many users and storm clients per stream,
@@ -60,7 +44,11 @@ const FULL: Sizes = {
 export function scaledDown(scale: { streams: number; rate: number; seconds: number }): Sizes {
   const { streams, rate, seconds } = scale;
   const perStream = (full: number) => Math.round((full * streams) / FULL.streams);
-  const load = (paced: PacedLoad) => ({ ...paced, seconds, rate: Math.min(paced.rate, rate) });
+  const load = <L extends PacedLoad>(paced: L) => ({
+    ...paced,
+    seconds,
+    rate: Math.min(paced.rate, rate),
+  });
   const { latency, batched, 'low-rate': lowRate } = FULL.loads;
   return {
     ...FULL,
