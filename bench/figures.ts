@@ -62,11 +62,9 @@ export interface RatioFigures {
 }
 
 export interface SystemFigures {
-  /** What ran: versions, and the OUTBOX_WAKE the service chose. */
-  described: string;
   /** The OUTBOX_WAKE the service chose on this server when none was set. */
   mode?: string;
-  open?: { streams: number; perS: number; failed: number };
+  open?: { streams: number; perS: number };
   memory?: { beforeKiB: number; afterKiB: number; perStreamKiB: number };
   loads: Partial<Record<LoadName, LoadFigures>>;
   storm?: StormFigures;
@@ -78,11 +76,12 @@ export interface SystemFigures {
 
 export interface BenchReport {
   runId: string;
-  date: string;
   command: string;
   commit: string;
   node: string;
   postgres: string;
+  /** nginx's and Nchan's versions, when Nchan ran. */
+  nchan?: string;
   machine: string;
   loadAverage: { start: number; end: number };
   quick: boolean;

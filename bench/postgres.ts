@@ -1,6 +1,27 @@
 import { readFile } from 'node:fs/promises';
 import { Client } from 'pg';
-import { childPids, processCpu } from './systems/processes';
+import { startEmbeddedPostgres } from '../libs/embedded-postgres/src';
+import { childPids, processCpuMs } from './processes';
+
+/**
+ * An embedded PostgreSQL of its own for one system and run, at the given wal_level (`replica`
+ * is the server's default), with pg_stat_statements loaded to split its work by statement.
+ */
+export async function startBenchPostgres(dir: string, port: number, walLevel: string) {
+  const server = await startEmbeddedPostgres({
+    dir,
+    port,
+    database: 'notifier_bench',
+    serverFlags: [
+      ...['-c', `wal_level=${walLevel}`, '-c', 'shared_preload_libraries=pg_stat_statements'],
+      // Thousands of SSE clients never touch Postgres, but producers and pools together may.
+      ...['-c', 'max_connections=200'],
+    ],
+  });
+  await query(server.url, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  const [{ server_version }] = await query(server.url, 'SHOW server_version');
+  return { url: server.url, version: server_version, stop: () => server.stop() };
+}
 
 export async function query(url: string, sql: string): Promise<Record<string, string>[]> {
   const client = new Client({ connectionString: url });
@@ -46,16 +67,8 @@ export interface StatementCost {
   ms: number;
 }
 
-export interface PostgresUsage {
-  /** CPU ms of every server process over the window, by kind. */
-  cpuMs: Record<PgKind, number>;
-  /** Statements by execution time over the window (pg_stat_statements), most first. */
-  statements: StatementCost[];
-  /** Statements run in the window; undefined without pg_stat_statements. */
-  calls?: number;
-}
-
-type Statements = Map<string, { calls: number; ms: number }>;
+/** Statements are counted, and their counts reset, in the bench's database alone. */
+const OUR_DB = '(SELECT oid FROM pg_database WHERE datname = current_database())';
 
 /**
  * What a Postgres server spends over a window: the CPU time of each of its processes from
@@ -90,50 +103,54 @@ export class PostgresMeter {
     return this.client.end();
   }
 
-  /** Starts a window; the returned function ends it. */
-  async begin(): Promise<() => Promise<PostgresUsage>> {
+  /**
+   * Starts a window; the returned function ends it, with the CPU ms of every server process by
+   * kind, the statements by execution time, most first, and how many ran (pg_stat_statements).
+   */
+  async begin() {
     const { rows } = await this.client.query<{ pid: number }>(
       `SELECT pid FROM pg_stat_activity WHERE application_name = 'bench-producer'`,
     );
     const producers = new Set(rows.map((row) => row.pid));
-    const kinds = new Map<number, PgKind>();
-    const start = new Map<number, number>();
-    const last = new Map<number, number>();
-    const sample = async () => {
+    /** Every process seen in the window: its kind, and its CPU ms when first and last seen. */
+    const seen = new Map<number, { kind: PgKind; first: number; last: number }>();
+    const sample = async (inWindow = true) => {
       for (const pid of await childPids(this.postmaster)) {
-        const cpu = await processCpu(pid);
-        if (!cpu || pid === this.ownPid) continue;
-        if (!kinds.has(pid)) kinds.set(pid, producers.has(pid) ? 'producers' : await kindOf(pid));
-        last.set(pid, cpu.own + cpu.reaped);
+        const ms = await processCpuMs(pid);
+        if (ms === undefined || pid === this.ownPid) continue;
+        const known = seen.get(pid);
+        if (known) {
+          known.last = ms;
+          continue;
+        }
+        const kind = producers.has(pid) ? 'producers' : await kindOf(pid);
+        // A process first seen in the window was born in it: all its time counts.
+        seen.set(pid, { kind, first: inWindow ? 0 : ms, last: ms });
       }
     };
-    await sample();
-    for (const [pid, ms] of last) start.set(pid, ms);
-    const postmasterStart = (await processCpu(this.postmaster))!;
-    const statementsStart = await this.statements();
+    await sample(false);
+    const postmasterStart = (await processCpuMs(this.postmaster))!;
+    if (this.statementsKept)
+      await this.client.query(`SELECT pg_stat_statements_reset(0, ${OUR_DB}, 0)`);
     // One sample at a time, so that a late one cannot overwrite a newer reading.
     let sampling = Promise.resolve();
-    const timer = setInterval(() => void (sampling = sampling.then(sample)), 200);
+    const timer = setInterval(() => void (sampling = sampling.then(() => sample())), 200);
 
     return async () => {
       clearInterval(timer);
-      await (sampling = sampling.then(sample));
-      const postmasterEnd = (await processCpu(this.postmaster))!;
+      await (sampling = sampling.then(() => sample()));
+      const postmasterEnd = (await processCpuMs(this.postmaster))!;
       const cpuMs = Object.fromEntries(PG_KINDS.map((kind) => [kind, 0])) as Record<PgKind, number>;
       const alive = new Set(await childPids(this.postmaster));
       // Children that exited are in the postmaster's reaped time, with what they had spent
       // before the window: that part comes off.
-      let total =
-        postmasterEnd.own + postmasterEnd.reaped - postmasterStart.own - postmasterStart.reaped;
-      for (const [pid, ms] of last) {
-        const spent = ms - (start.get(pid) ?? 0);
-        cpuMs[kinds.get(pid)!] += spent;
-        if (alive.has(pid)) total += spent;
-        else total -= start.get(pid) ?? 0;
+      let total = postmasterEnd - postmasterStart;
+      for (const [pid, { kind, first, last }] of seen) {
+        cpuMs[kind] += last - first;
+        total += alive.has(pid) ? last - first : -first;
       }
-      const seen = PG_KINDS.reduce((sum, kind) => sum + cpuMs[kind], 0);
-      cpuMs.other += total - seen;
-      const statements = statementDelta(statementsStart, await this.statements());
+      cpuMs.other += total - PG_KINDS.reduce((sum, kind) => sum + cpuMs[kind], 0);
+      const statements = this.statementsKept ? await this.statements() : [];
       return {
         cpuMs,
         statements: statements.slice(0, 8),
@@ -142,14 +159,15 @@ export class PostgresMeter {
     };
   }
 
-  private async statements(): Promise<Statements> {
-    if (!this.statementsKept) return new Map();
-    const { rows } = await this.client.query<{ query: string; calls: string; ms: number }>(
-      `SELECT query, sum(calls)::text AS calls, sum(total_exec_time) AS ms FROM pg_stat_statements
-       WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-         AND query NOT LIKE '%pg_stat_%' GROUP BY query`,
+  /** What ran in this database since the window's reset, most time first. */
+  private async statements(): Promise<StatementCost[]> {
+    const { rows } = await this.client.query<StatementCost>(
+      `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, sum(calls)::int AS calls,
+              sum(total_exec_time) AS ms
+       FROM pg_stat_statements WHERE dbid = ${OUR_DB} AND query NOT LIKE '%pg_stat_%'
+       GROUP BY 1 ORDER BY ms DESC`,
     );
-    return new Map(rows.map((row) => [row.query, { calls: Number(row.calls), ms: row.ms }]));
+    return rows;
   }
 }
 
@@ -161,15 +179,4 @@ async function kindOf(pid: number): Promise<PgKind> {
   if (/checkpointer|background writer|walwriter/.test(title)) return 'writers';
   if (/\(\d+\)|\[local\]/.test(title)) return 'service';
   return 'other';
-}
-
-function statementDelta(before: Statements, after: Statements): StatementCost[] {
-  return [...after]
-    .map(([query, { calls, ms }]) => ({
-      query: query.replace(/\s+/g, ' '),
-      calls: calls - (before.get(query)?.calls ?? 0),
-      ms: ms - (before.get(query)?.ms ?? 0),
-    }))
-    .filter((statement) => statement.calls > 0)
-    .sort((a, b) => b.ms - a.ms);
 }

@@ -1,9 +1,9 @@
-import { benchSystem } from '../bench/bench-system';
 import type { BenchReport, SystemFigures } from '../bench/figures';
-import type { Sizes } from '../bench/options';
+import { scaledDown } from '../bench/options';
 import { PG_KINDS } from '../bench/postgres';
-import { reportMarkdown } from '../bench/report/markdown';
-import { NotifierSystem } from '../bench/systems/notifier';
+import { reportMarkdown } from '../bench/report';
+import { benchSystem } from '../bench/scenarios';
+import { NotifierSystem } from '../bench/systems';
 import { freePort } from './support/free-port';
 import { useDatabase } from './support/notifier-fixture';
 
@@ -12,18 +12,8 @@ import { useDatabase } from './support/notifier-fixture';
  * notification delivered once, latency measured, the CPU split summing to its total) and reach
  * the report. Timings are printed by the bench, never asserted here.
  */
-const TINY: Sizes = {
-  streams: 12,
-  users: 4,
-  loads: {
-    latency: { rate: 200, seconds: 1, producer: 'single' },
-    batched: { rate: 200, seconds: 1, producer: 'batched' },
-    'low-rate': { rate: 50, seconds: 1, producer: 'single' },
-  },
-  drainTimeoutMs: 15_000,
-  plainSeconds: 1,
-  storm: { clients: 10, behind: 5, timeoutMs: 15_000 },
-  producers: { clients: 2, seconds: 1 },
+const TINY = {
+  ...scaledDown({ streams: 20, rate: 200, seconds: 1 }),
   clientWorkers: 1,
   producerWorkers: 1,
 };
@@ -45,7 +35,6 @@ describe('the bench against the service', () => {
     figures = await benchSystem(system, { sizes: TINY, scenarios, log: () => {} });
     const report: BenchReport = {
       runId: 'spec',
-      date: new Date().toISOString(),
       command: 'npm run bench',
       commit: 'spec',
       node: process.version,
@@ -102,7 +91,7 @@ describe('the bench against the service', () => {
   });
 
   it('times the opening of the streams and reads the memory they hold', () => {
-    expect(figures.open).toMatchObject({ streams: TINY.streams, failed: 0 });
+    expect(figures.open!.streams).toBe(TINY.streams);
     expect(figures.open!.perS).toBeGreaterThan(0);
     expect(figures.memory!.afterKiB).toBeGreaterThan(0);
   });

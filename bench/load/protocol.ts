@@ -1,11 +1,7 @@
-import type { SparseHistogram } from './histogram';
+/** What the load generator and its worker processes share: the clock, phases, and calls. */
 
-/** One stream a client worker opens: `user` is the user's index in the run's user list. */
-export interface StreamSpec {
-  user: number;
-  path: string;
-  headerLines: string;
-}
+/** CLOCK_MONOTONIC in µs: the same clock in every process of the machine. */
+export const nowUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 /**
  * A phase is one measured window. Notification `s` of a phase (0 ≤ s < total) goes to user
@@ -18,66 +14,28 @@ export interface Phase {
   total: number;
 }
 
-export type ClientCommand =
-  | { cmd: 'open'; port: number; streams: StreamSpec[]; concurrency: number }
-  | { cmd: 'phase'; phase: Phase }
-  | { cmd: 'wait'; timeoutMs: number }
-  | { cmd: 'disconnect' }
-  | { cmd: 'reopen' }
-  | { cmd: 'exit' };
-
-export interface OpenResult {
-  opened: number;
-  failed: number;
-  firstError?: string;
+/** A worker's functions by name, each called by the parent over IPC. */
+export type Handlers = Record<string, (...args: never[]) => unknown>;
+export interface Call {
+  id: number;
+  method: string;
+  args: unknown[];
+}
+export interface Reply {
+  id: number;
+  result?: unknown;
+  error?: string;
 }
 
-export interface ClientReport {
-  histogram: SparseHistogram;
-  maxUs: number;
-  expected: number;
-  delivered: number;
-  duplicates: number;
-  misrouted: number;
-  /** CLOCK_MONOTONIC µs when the last stream got its last expected event, if all did. */
-  completedAtUs?: number;
-}
-
-/** The payload every producer sends: phase, sequence number, CLOCK_MONOTONIC µs it was due. */
-export const stampPayload = (phase: number, seq: number, dueUs: number): string =>
-  `{"p":${phase},"s":${seq},"t":${dueUs}}`;
-
-/** Where producers send: a table over SQL (one connection per lane), or HTTP POSTs. */
-export type ProducerTarget =
-  { kind: 'sql'; url: string; table: string } | { kind: 'http'; port: number; pathPrefix: string };
-
-export interface ProduceJob {
-  phase: Phase;
-  /** Notifications per second over all producer workers; 0: as fast as the lanes go. */
-  rate: number;
-  /** CLOCK_MONOTONIC µs at which sequence number 0 is due, the same for every worker. */
-  startAtUs: number;
-  worker: number;
-  workers: number;
-  /** Rows per statement at most: 1 is one transaction per notification. */
-  batch: number;
-  /** A lane starts at most one statement per this many ms (0: as soon as it is free). */
-  restMs: number;
-  /** User `i` is named `${userPrefix}${i}` in every system. */
-  userPrefix: string;
-}
-
-export type ProducerCommand =
-  | { cmd: 'connect'; target: ProducerTarget; lanes: number }
-  | { cmd: 'produce'; job: ProduceJob }
-  | { cmd: 'close' };
-
-export interface ProducerResult {
-  sent: number;
-  errors: number;
-  firstError?: string;
-  elapsedMs: number;
-  /** Sent − due, per row: how long rows waited for a free lane (the system holding them). */
-  wait: SparseHistogram;
-  waitMaxUs: number;
+/** The worker side: each call runs its handler, whose result or error is sent back. */
+export function serve(handlers: Handlers): void {
+  process.on('message', ({ id, method, args }: Call) => {
+    Promise.resolve()
+      .then(() => (handlers[method] as (...args: unknown[]) => unknown)(...args))
+      .then(
+        (result) => process.send?.({ id, result } satisfies Reply),
+        (error: Error) => process.send?.({ id, error: error.message } satisfies Reply),
+      );
+  });
+  process.on('disconnect', () => process.exit(0));
 }

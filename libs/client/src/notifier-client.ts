@@ -8,6 +8,7 @@ import type {
   Notification,
   ReadChange,
   ResetNotice,
+  TabMessage,
 } from './notification.js';
 import { NotificationStream } from './notification-stream.js';
 import { type Preferences, PreferencesApi } from './preferences-api.js';
@@ -15,7 +16,6 @@ import { PushRegistration } from './push-registration.js';
 import { type ChannelLike, memoryStorage, platform, type StorageLike } from './runtime.js';
 import { NotifierApiError, ServiceApi } from './service-api.js';
 import { electTabLeader, type TabLeader } from './tab-leader.js';
-import type { TabMessage } from './tab-message.js';
 import { UnreadCounter } from './unread-counter.js';
 
 /** The most unread notifications the API lists at once: more are only counted. */

@@ -38,83 +38,62 @@ export class NotifierMetrics implements OnModuleDestroy {
     registers: [this.registry],
   });
 
-  readonly ingested = new Counter({
-    name: 'notifier_notifications_ingested_total',
-    help: 'Notifications moved from the outbox into the log by this instance',
-    registers: [this.registry],
-  });
+  readonly ingested = this.counter(
+    'notifier_notifications_ingested_total',
+    'Notifications moved from the outbox into the log by this instance',
+  );
+  readonly deduplicated = this.counter(
+    'notifier_notifications_deduplicated_total',
+    'Outbox rows dropped by this instance because their user already had their dedupe_key in the log',
+  );
+  readonly delivered = this.counter(
+    'notifier_notifications_delivered_total',
+    'Notification frames written to streams, live or replayed',
+  );
+  readonly replayed = this.counter(
+    'notifier_notifications_replayed_total',
+    'Notification frames written to resuming streams from the log',
+  );
+  readonly slowConsumerDisconnects = this.counter(
+    'notifier_slow_consumer_disconnects_total',
+    'Streams ended because their client took none of their unsent output for SSE_HEARTBEAT_MS',
+  );
+  readonly pushesSent = this.counter(
+    'notifier_pushes_sent_total',
+    'Web Push messages a push service accepted',
+  );
+  readonly pushesFailed = this.counter(
+    'notifier_pushes_failed_total',
+    'Web Push attempts that a push service did not accept, by what happens next',
+    ['next'],
+  );
+  readonly pushSubscriptionsRemoved = this.counter(
+    'notifier_push_subscriptions_removed_total',
+    'Subscriptions deleted because their push service answered 404 or 410',
+  );
 
-  readonly deduplicated = new Counter({
-    name: 'notifier_notifications_deduplicated_total',
-    help: 'Outbox rows dropped by this instance because their user already had their dedupe_key in the log',
-    registers: [this.registry],
-  });
-
-  readonly delivered = new Counter({
-    name: 'notifier_notifications_delivered_total',
-    help: 'Notification frames written to streams, live or replayed',
-    registers: [this.registry],
-  });
-
-  readonly replayed = new Counter({
-    name: 'notifier_notifications_replayed_total',
-    help: 'Notification frames written to resuming streams from the log',
-    registers: [this.registry],
-  });
-
-  readonly slowConsumerDisconnects = new Counter({
-    name: 'notifier_slow_consumer_disconnects_total',
-    help: 'Streams ended because their client took none of their unsent output for SSE_HEARTBEAT_MS',
-    registers: [this.registry],
-  });
-
-  readonly ingestLag = new Histogram({
-    name: 'notifier_ingest_lag_seconds',
-    help: 'Time from the producer row (created_at) to its append to the log',
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-
-  readonly deliveryLatency = new Histogram({
-    name: 'notifier_delivery_latency_seconds',
-    help: 'Time from the producer row (created_at) to its live dispatch to open streams',
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
-
-  private readonly dispatch = new Histogram({
-    name: 'notifier_dispatch_seconds',
-    help: 'Time from reading a live batch from the log to having written it to every stream',
-    buckets: DISPATCH_BUCKETS,
-    registers: [this.registry],
-  });
+  readonly ingestLag = this.histogram(
+    'notifier_ingest_lag_seconds',
+    'Time from the producer row (created_at) to its append to the log',
+    LATENCY_BUCKETS,
+  );
+  readonly deliveryLatency = this.histogram(
+    'notifier_delivery_latency_seconds',
+    'Time from the producer row (created_at) to its live dispatch to open streams',
+    LATENCY_BUCKETS,
+  );
+  private readonly dispatch = this.histogram(
+    'notifier_dispatch_seconds',
+    'Time from reading a live batch from the log to having written it to every stream',
+    DISPATCH_BUCKETS,
+  );
+  readonly pushLatency = this.histogram(
+    'notifier_push_latency_seconds',
+    'Time from the append to the log to the push service accepting the push',
+    [0.5, 1, 2.5, 5, 10, 15, 30, 60, 300, 900, 3600],
+  );
 
   private readonly runtime = new RuntimeMetrics(this.registry);
-  readonly pushesSent = new Counter({
-    name: 'notifier_pushes_sent_total',
-    help: 'Web Push messages a push service accepted',
-    registers: [this.registry],
-  });
-
-  readonly pushesFailed = new Counter({
-    name: 'notifier_pushes_failed_total',
-    help: 'Web Push attempts that a push service did not accept, by what happens next',
-    labelNames: ['next'] as const,
-    registers: [this.registry],
-  });
-
-  readonly pushSubscriptionsRemoved = new Counter({
-    name: 'notifier_push_subscriptions_removed_total',
-    help: 'Subscriptions deleted because their push service answered 404 or 410',
-    registers: [this.registry],
-  });
-
-  readonly pushLatency = new Histogram({
-    name: 'notifier_push_latency_seconds',
-    help: 'Time from the append to the log to the push service accepting the push',
-    buckets: [0.5, 1, 2.5, 5, 10, 15, 30, 60, 300, 900, 3600],
-    registers: [this.registry],
-  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'notifier_' });
@@ -128,5 +107,17 @@ export class NotifierMetrics implements OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.runtime.stop();
+  }
+
+  private counter<Label extends string = never>(
+    name: string,
+    help: string,
+    labelNames: readonly Label[] = [],
+  ): Counter<Label> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  private histogram(name: string, help: string, buckets: number[]): Histogram {
+    return new Histogram({ name, help, buckets, registers: [this.registry] });
   }
 }

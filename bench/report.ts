@@ -1,13 +1,15 @@
-import type { BenchReport, LoadFigures, RatioFigures, SystemFigures } from '../figures';
-import { LOADS } from '../options';
-import { PG_KINDS } from '../postgres';
+import type { BenchReport, LoadFigures, RatioFigures, SystemFigures } from './figures';
+import { LOADS, SYSTEMS } from './options';
+import { PG_KINDS } from './postgres';
 
 type Get<T = SystemFigures> = (t: T) => number | null | undefined;
+type Columns<T> = [title: string, get: Get<T>][];
+/** A row of a grid: its label, the system it reads, and the part of that system's figures. */
 type Row<T> = [label: string, system: string, pick: (s: SystemFigures) => T | undefined];
 
 const OURS = ['logical', 'replica'];
 
-export function median(values: number[]): number | undefined {
+function median(values: number[]): number | undefined {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
@@ -23,7 +25,7 @@ const values = (report: BenchReport, system: string, get: Get) =>
     .filter((value): value is number => typeof value === 'number');
 
 /** The median over the runs, with the lowest and highest when there were several. */
-export function figure(report: BenchReport, system: string, get: Get): string {
+function figure(report: BenchReport, system: string, get: Get): string {
   const all = values(report, system, get);
   if (all.length < 2) return show(median(all));
   return `${show(median(all))} (${show(Math.min(...all))}–${show(Math.max(...all))})`;
@@ -38,15 +40,20 @@ function againstNchan(report: BenchReport, system: string, get: Get): string {
   return ratios.length ? `${median(ratios)!.toFixed(2)}×` : '–';
 }
 
-const present = (report: BenchReport, systems: string[]) =>
+const present = (report: BenchReport, systems: readonly string[] = SYSTEMS) =>
   systems.filter((key) => report.runs.some((run) => run[key]));
+
+const table = (header: string[], rows: string[][]) =>
+  [header, header.map(() => '---'), ...rows].map((row) => `| ${row.join(' | ')} |`).join('\n');
 
 function headline(report: BenchReport): string {
   const all = report.runs.flatMap((run) => Object.values(run));
   const at = (name: (typeof LOADS)[number]) =>
     `${all.find((s) => s.loads[name])?.loads[name]?.rate.toLocaleString('en')}/s`;
   const storm = all.find((s) => s.storm)?.storm;
-  const rows: [string, Get][] = [
+  const lostOr = (key: 'lost' | 'duplicates') => (s: SystemFigures) =>
+    Object.values(s.loads).reduce((sum, load) => sum + load[key], s.storm?.[key] ?? 0);
+  const rows: Columns<SystemFigures> = [
     [`latency p50 at ${at('latency')}, one transaction each (ms)`, (s) => s.loads.latency?.p50Ms],
     ['latency p99 (ms)', (s) => s.loads.latency?.p99Ms],
     ['CPU per notification: service + Postgres (ms)', (s) => s.loads.latency?.cpu.total],
@@ -64,8 +71,8 @@ function headline(report: BenchReport): string {
       (s) => s.storm?.catchUpS,
     ],
     ['producers vs a plain INSERT, default mode', (s) => s.producers?.[s.mode ?? '']?.ratio],
-    ['lost, all scenarios', (s) => sumOver(s, 'lost')],
-    ['duplicated, all scenarios', (s) => sumOver(s, 'duplicates')],
+    ['lost, all scenarios', lostOr('lost')],
+    ['duplicated, all scenarios', lostOr('duplicates')],
   ];
   const ours = present(report, OURS);
   const nchan = present(report, ['nchan']);
@@ -87,13 +94,8 @@ function headline(report: BenchReport): string {
   );
 }
 
-function sumOver(s: SystemFigures, key: 'lost' | 'duplicates'): number {
-  const loads = Object.values(s.loads).reduce((sum, load) => sum + load[key], 0);
-  return loads + (s.storm?.[key] ?? 0);
-}
-
 /** One row per system (and load, or mode), one column per figure: medians over the runs. */
-function grid<T>(report: BenchReport, rows: Row<T>[], columns: [string, Get<T>][]): string {
+function grid<T>(report: BenchReport, rows: Row<T>[], columns: Columns<T>): string {
   const cell = (system: string, pick: Row<T>[2], get: Get<T>) =>
     show(
       median(values(report, system, (s) => (pick(s) === undefined ? undefined : get(pick(s)!)))),
@@ -107,16 +109,15 @@ function grid<T>(report: BenchReport, rows: Row<T>[], columns: [string, Get<T>][
   );
 }
 
-const loadRows = (report: BenchReport): Row<LoadFigures>[] =>
-  present(report, [...OURS, 'nchan']).flatMap((key) =>
+const section = (title: string, body: string) => `## ${title}\n\n${body}\n`;
+
+function details(report: BenchReport): string[] {
+  const loads = present(report).flatMap((key) =>
     LOADS.filter((name) => report.runs.some((run) => run[key]?.loads[name])).map(
       (name): Row<LoadFigures> => [`${key}: ${name}`, key, (s) => s.loads[name]],
     ),
   );
-
-const percentOfCore = (load: LoadFigures, ms: number) => (ms * load.sent) / (load.windowS * 10);
-
-function details(report: BenchReport): string[] {
+  const percentOfCore = (ms: number, load: LoadFigures) => (ms * load.sent) / (load.windowS * 10);
   const modes = present(report, OURS).flatMap((key) =>
     Object.keys(report.runs.find((run) => run[key]?.producers)?.[key].producers ?? {}).map(
       (mode): Row<RatioFigures> => [`${key}: ${mode}`, key, (s) => s.producers?.[mode]],
@@ -131,75 +132,66 @@ function details(report: BenchReport): string[] {
     ),
   );
   return [
-    '## CPU per notification, by process (ms)',
-    '',
-    grid(report, loadRows(report), [
-      ['sent/s', (l) => l.sentPerS],
-      ['service', (l) => l.cpu.service],
-      ...PG_KINDS.map((kind): [string, Get<LoadFigures>] => [
-        `PG ${kind}`,
-        (l) => l.cpu.postgres?.[kind],
+    section(
+      'CPU per notification, by process (ms)',
+      grid(report, loads, [
+        ['sent/s', (l) => l.sentPerS],
+        ['service', (l) => l.cpu.service],
+        ...PG_KINDS.map((kind): Columns<LoadFigures>[number] => [
+          `PG ${kind}`,
+          (l) => l.cpu.postgres?.[kind],
+        ]),
+        ['Postgres', (l) => l.cpu.postgresTotal],
+        ['total', (l) => l.cpu.total],
+        ['producers’ share', (l) => l.cpu.producersShare],
+        ['the rest', (l) => l.cpu.rest],
+        ['service, % of a core', (l) => percentOfCore(l.cpu.service, l)],
+        ['Postgres, % of a core', (l) => percentOfCore(l.cpu.postgresTotal, l)],
+        ['load generator', (l) => l.cpu.loadGenerator],
+        ['machine busy, %', (l) => l.cpu.machineBusyPercent],
       ]),
-      ['Postgres', (l) => l.cpu.postgresTotal],
-      ['total', (l) => l.cpu.total],
-      ['producers’ share', (l) => l.cpu.producersShare],
-      ['the rest', (l) => l.cpu.rest],
-      ['service, % of a core', (l) => percentOfCore(l, l.cpu.service)],
-      ['Postgres, % of a core', (l) => percentOfCore(l, l.cpu.postgresTotal)],
-      ['load generator', (l) => l.cpu.loadGenerator],
-      ['machine busy, %', (l) => l.cpu.machineBusyPercent],
-    ]),
-    '',
-    '## Latency (ms)',
-    '',
-    grid(report, loadRows(report), [
-      ['offered/s', (l) => l.rate],
-      ['sent/s', (l) => l.sentPerS],
-      ['p50', (l) => l.p50Ms],
-      ['p99', (l) => l.p99Ms],
-      ['max', (l) => l.maxMs],
-      ['waited for a connection, p99', (l) => l.sendWaitP99Ms],
-      ['lost', (l) => l.lost],
-      ['duplicated', (l) => l.duplicates],
-    ]),
-    '',
-    '## Producers against a plain INSERT (pgbench, closed loop)',
-    '',
-    grid(
-      report,
-      [...modes],
-      [
+    ),
+    section(
+      'Latency (ms)',
+      grid(report, loads, [
+        ['offered/s', (l) => l.rate],
+        ['sent/s', (l) => l.sentPerS],
+        ['p50', (l) => l.p50Ms],
+        ['p99', (l) => l.p99Ms],
+        ['max', (l) => l.maxMs],
+        ['waited for a connection, p99', (l) => l.sendWaitP99Ms],
+        ['lost', (l) => l.lost],
+        ['duplicated', (l) => l.duplicates],
+      ]),
+    ),
+    section(
+      'Producers against a plain INSERT (pgbench, closed loop)',
+      grid(report, modes, [
         ['outbox commits/s', (r) => r.outboxTps],
         ['plain table commits/s', (r) => r.plainTps],
         ['outbox ÷ plain', (r) => r.ratio],
-      ],
+      ]),
     ),
-    '',
-    '## Reconnect storm',
-    '',
-    grid(
-      report,
-      present(report, [...OURS, 'nchan']).map((key) => [key, key, (s) => s.storm]),
-      [
-        ['all resumed (s)', (s) => s.catchUpS],
-        ['SQL statements', (s) => s.sqlStatements],
-        ['SYNs dropped', (s) => s.listenDrops],
-        ['lost', (s) => s.lost],
-        ['duplicated', (s) => s.duplicates],
-        ['failed reconnects', (s) => s.reconnectFailures],
-      ],
+    section(
+      'Reconnect storm',
+      grid(
+        report,
+        present(report).map((key) => [key, key, (s) => s.storm]),
+        [
+          ['all resumed (s)', (s) => s.catchUpS],
+          ['SQL statements', (s) => s.sqlStatements],
+          ['SYNs dropped', (s) => s.listenDrops],
+          ['lost', (s) => s.lost],
+          ['duplicated', (s) => s.duplicates],
+          ['failed reconnects', (s) => s.reconnectFailures],
+        ],
+      ),
     ),
-    '',
-    '## Statements by time (pg_stat_statements, first run)',
-    '',
-    table(['', 'calls per notification', 'ms per notification', 'statement'], statements),
+    section(
+      'Statements by time (pg_stat_statements, first run)',
+      table(['', 'calls per notification', 'ms per notification', 'statement'], statements),
+    ),
   ];
-}
-
-export function table(header: string[], rows: string[][]): string {
-  return [header, header.map(() => '---'), ...rows]
-    .map((row) => `| ${row.join(' | ')} |`)
-    .join('\n');
 }
 
 /** The report: one headline table against Nchan, then where the CPU and the time go. */
@@ -220,17 +212,27 @@ export function reportMarkdown(report: BenchReport): string {
     `\`${report.command}\` (${report.quick ? 'quick' : 'full'}), run \`${report.runId}\`, commit \`${report.commit}\`. How it measures: [bench/README.md](README.md).`,
     '',
     `- ${runs.length === 1 ? 'One run' : `Median of ${runs.length} runs (lowest–highest)`}; ratios to Nchan are taken within each run.`,
-    `- Node ${report.node}; ${report.postgres}; ${report.machine}, shared with the load generator.`,
+    `- ${[`Node ${report.node}`, report.postgres, report.nchan, report.machine].filter(Boolean).join('; ')}, shared with the load generator.`,
     `- Load average ${loadAverage.start.toFixed(2)} at the start, ${loadAverage.end.toFixed(2)} at the end${busy}.`,
-    ...present(report, [...OURS, 'nchan']).map(
-      (key) => `- ${key}: ${runs.find((run) => run[key])![key].described}`,
-    ),
     ...(report.profiles ? [`- V8 CPU profiles of the service: \`${report.profiles}\`.`] : []),
     '',
     headline(report),
     '',
     ...details(report),
-    '',
-    ...(problems.length ? ['## Problems in this run', '', ...problems, ''] : []),
+    ...(problems.length ? [section('Problems in this run', problems.join('\n'))] : []),
   ].join('\n');
+}
+
+/** This run's line in RESULTS.md's history: the medians of the main figures. */
+export function historyLine(report: BenchReport): string {
+  const all = (get: Get) =>
+    SYSTEMS.map((system) => figure(report, system, get).split(' ')[0]).join(' / ');
+  return (
+    `- \`${report.runId}\`, commit \`${report.commit}\`, ${report.runs.length} run(s), load ` +
+    `average ${report.loadAverage.start.toFixed(2)}: p50 ${all((s) => s.loads.latency?.p50Ms)} ms, ` +
+    `p99 ${all((s) => s.loads.latency?.p99Ms)} ms; CPU per notification ` +
+    `${all((s) => s.loads.latency?.cpu.total)} ms, the rest ${all((s) => s.loads.latency?.cpu.rest)}; ` +
+    `${all((s) => s.memory?.perStreamKiB)} KiB per idle stream; storm ${all((s) => s.storm?.catchUpS)} s; ` +
+    `${all((s) => s.open?.perS)} streams/s`
+  );
 }

@@ -1,8 +1,9 @@
 import { ChildProcess, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
-import { request } from 'node:http';
+import { get } from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** A TCP port free on 127.0.0.1 right now, for a server that must be told its port up front. */
 export async function freePort(): Promise<number> {
@@ -16,22 +17,18 @@ export async function freePort(): Promise<number> {
 /** Polls `GET path` until it answers 200, or fails after `timeoutMs`. */
 export async function waitForHttp(port: number, path: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const status = () =>
+    new Promise<number>((resolve) =>
+      get({ host: '127.0.0.1', port, path, agent: false }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      }).on('error', () => resolve(0)),
+    );
   while (Date.now() < deadline) {
-    if ((await status(port, path)) === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    if ((await status()) === 200) return;
+    await sleep(100);
   }
   throw new Error(`127.0.0.1:${port}${path} did not answer 200 within ${timeoutMs} ms`);
-}
-
-function status(port: number, path: string): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: false }, (response) => {
-      response.resume();
-      resolve(response.statusCode ?? 0);
-    });
-    req.on('error', () => resolve(0));
-    req.end();
-  });
 }
 
 /** Sends SIGTERM and waits for the exit, escalating to SIGKILL after `graceMs`. */
@@ -74,15 +71,12 @@ export async function memoryKiB(pid: number): Promise<number> {
 
 const MS_PER_TICK = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
 
-export interface ProcessCpu {
-  /** Time on a CPU of its live threads, ms (schedstat: nanoseconds, where stat counts ticks). */
-  own: number;
-  /** cutime + cstime: the CPU of its children that exited and were waited for, ms. */
-  reaped: number;
-}
-
-/** CPU time of one process from /proc; undefined once it is gone. */
-export async function processCpu(pid: number): Promise<ProcessCpu | undefined> {
+/**
+ * CPU ms of one process from /proc, undefined once it is gone: time on a CPU of its live
+ * threads (schedstat, in ns, where stat counts ticks), and cutime + cstime, the CPU of its
+ * children that exited and were waited for.
+ */
+export async function processCpuMs(pid: number): Promise<number | undefined> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => undefined);
   if (stat === undefined || tasks === undefined) return undefined;
@@ -94,18 +88,16 @@ export async function processCpu(pid: number): Promise<ProcessCpu | undefined> {
   const [cutime, cstime] = stat
     .slice(stat.lastIndexOf(')') + 2)
     .split(' ')
-    .slice(13, 15)
-    .map(Number);
-  return { own: ns / 1e6, reaped: (cutime + cstime) * MS_PER_TICK };
+    .slice(13, 15);
+  return ns / 1e6 + (Number(cutime) + Number(cstime)) * MS_PER_TICK;
 }
 
 /** CPU ms of processes and all their descendants, those that exited included. */
 export async function treeCpuMs(pids: number[]): Promise<number> {
   const each = await Promise.all(
     pids.map(async (pid) => {
-      const cpu = await processCpu(pid);
-      if (!cpu) return 0;
-      return cpu.own + cpu.reaped + (await treeCpuMs(await childPids(pid)));
+      const ms = await processCpuMs(pid);
+      return ms === undefined ? 0 : ms + (await treeCpuMs(await childPids(pid)));
     }),
   );
   return each.reduce((sum, ms) => sum + ms, 0);
@@ -117,4 +109,15 @@ export async function machineTicks(): Promise<{ all: number; busy: number }> {
   const ticks = line.split(/\s+/).slice(1, 9).map(Number);
   const all = ticks.reduce((sum, tick) => sum + tick, 0);
   return { all, busy: all - ticks[3] - ticks[4] };
+}
+
+/**
+ * The kernel's count of connections dropped on a full listen queue (machine-wide). A dropped
+ * SYN is retried after 1 s, 3 s…, so these drops, not the server's work, can set the time.
+ */
+export async function listenDrops(): Promise<number> {
+  const lines = (await readFile('/proc/net/netstat', 'utf8')).split('\n');
+  const header = lines.findIndex((line) => line.startsWith('TcpExt:'));
+  const names = lines[header].split(/\s+/);
+  return Number(lines[header + 1].split(/\s+/)[names.indexOf('ListenDrops')] ?? 0);
 }
