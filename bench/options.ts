@@ -76,14 +76,16 @@ export interface BenchOptions {
   profile: boolean;
   /** More environment for the notifier (`--service-env=NAME=value`, repeatable). */
   serviceEnv: Record<string, string>;
+  /** `--rate` set the latency load's rate: such a run is never published. */
+  rateOverridden: boolean;
 }
 
 /**
  * `--quick`, `--runs=3`, `--systems=logical,nchan`, `--scenarios=latency,storm`, `--no-build`,
- * `--profile`, `--service-env=NAME=value`.
+ * `--profile`, `--service-env=NAME=value`, `--rate=N` (the latency load's rate: a ceiling search).
  */
 export function parseOptions(argv: string[]): BenchOptions {
-  const known = /^--(quick|no-build|profile|(runs|systems|scenarios|service-env)=.+)$/;
+  const known = /^--(quick|no-build|profile|(runs|systems|scenarios|service-env|rate)=.+)$/;
   const unknown = argv.filter((arg) => !known.test(arg));
   if (unknown.length) throw new Error(`unknown option ${unknown.join(' ')} (see bench/README.md)`);
   const value = (name: string) =>
@@ -96,15 +98,25 @@ export function parseOptions(argv: string[]): BenchOptions {
     if (!name || rest.length === 0) throw new Error(`--service-env wants NAME=value: ${arg}`);
     serviceEnv[name] = rest.join('=');
   }
+  const sizes = argv.includes('--quick') ? QUICK : FULL;
+  const rate = value('rate');
+  if (rate !== undefined && !(Number(rate) > 0))
+    throw new Error(`--rate wants a rate, not ${rate}`);
   return {
     quick: argv.includes('--quick'),
     runs,
-    sizes: argv.includes('--quick') ? QUICK : FULL,
+    sizes: rate
+      ? {
+          ...sizes,
+          loads: { ...sizes.loads, latency: { ...sizes.loads.latency, rate: Number(rate) } },
+        }
+      : sizes,
     systems: listed(value('systems'), SYSTEMS),
     scenarios: listed(value('scenarios'), SCENARIOS),
     build: !argv.includes('--no-build'),
     profile: argv.includes('--profile'),
     serviceEnv,
+    rateOverridden: rate !== undefined,
   };
 }
 

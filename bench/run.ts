@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   const published =
     !options.quick &&
     !options.profile &&
+    !options.rateOverridden &&
     Object.keys(options.serviceEnv).length === 0 &&
     SYSTEMS.every((name) => options.systems.includes(name)) &&
     SCENARIOS.every((name) => options.scenarios.includes(name));

@@ -15,6 +15,8 @@ import { PublishOnlyOutboxIds1764600000000 } from './1764600000000-PublishOnlyOu
 import { DrainOutboxThroughItsIndex1764610000000 } from './1764610000000-DrainOutboxThroughItsIndex';
 import { RecordRetentionPerUser1764720000000 } from './1764720000000-RecordRetentionPerUser';
 import { DrainHandsItsRowsToTheLeader1764730000000 } from './1764730000000-DrainHandsItsRowsToTheLeader';
+import { AddDedupeKeys1764800000000 } from './1764800000000-AddDedupeKeys';
+import { CreateUserPreferences1764810000000 } from './1764810000000-CreateUserPreferences';
 
 /**
  * Every migration, oldest first. Listed explicitly (not by glob) so that ts-node, Jest and the
@@ -38,4 +40,6 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   DrainOutboxThroughItsIndex1764610000000,
   RecordRetentionPerUser1764720000000,
   DrainHandsItsRowsToTheLeader1764730000000,
+  AddDedupeKeys1764800000000,
+  CreateUserPreferences1764810000000,
 ];

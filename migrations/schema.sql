@@ -52,12 +52,14 @@ CREATE FUNCTION public.notifier_drain_outbox(batch integer, max_bytes integer DE
         ), taken AS (
           DELETE FROM notification_outbox
           WHERE id = ANY (ARRAY(SELECT id FROM sized WHERE bytes_through - bytes < max_bytes))
-          RETURNING id, user_id, type, payload, created_at, traceparent
+          RETURNING id, user_id, type, payload, created_at, traceparent, dedupe_key
         ), appended AS (
-          INSERT INTO notifications (id, user_id, type, payload, payload_bytes, created_at, traceparent)
+          INSERT INTO notifications (id, user_id, type, payload, payload_bytes, created_at, traceparent, dedupe_key)
           SELECT nextval('notifications_id_seq'), user_id, type, payload,
-            octet_length(payload::text), created_at, traceparent
+            octet_length(payload::text), created_at, traceparent, dedupe_key
           FROM (SELECT * FROM taken ORDER BY id) AS in_producer_order
+          -- A key already in the log, or taken earlier in this batch, drops the row.
+          ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
           RETURNING id, user_id, type, payload, created_at, traceparent
         )
         SELECT (SELECT count(*)::integer FROM taken), (SELECT count(*)::integer FROM sized),
@@ -127,7 +129,7 @@ CREATE FUNCTION public.notifier_own_tables() RETURNS TABLE(schema_name name, tab
     LANGUAGE sql IMMUTABLE
     SET search_path TO 'public', 'pg_catalog', 'pg_temp'
     AS $$
-      SELECT 'public'::name, t::name FROM unnest(ARRAY['notification_outbox', 'notifications', 'notifier_watches', 'closed_streams', 'retention_watermark', 'read_state_changes', 'push_subscriptions', 'push_deliveries', 'push_scan', 'migrations', 'retention_user_watermarks']) AS t $$;
+      SELECT 'public'::name, t::name FROM unnest(ARRAY['notification_outbox', 'notifications', 'notifier_watches', 'closed_streams', 'retention_watermark', 'read_state_changes', 'push_subscriptions', 'push_deliveries', 'push_scan', 'migrations', 'retention_user_watermarks', 'user_preferences']) AS t $$;
 
 
 --
@@ -435,6 +437,8 @@ CREATE TABLE public.notification_outbox (
     payload jsonb DEFAULT '{}'::jsonb NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     traceparent text,
+    dedupe_key text,
+    CONSTRAINT outbox_dedupe_key_1_to_200_chars_without_control_characters CHECK ((((char_length(dedupe_key) >= 1) AND (char_length(dedupe_key) <= 200)) AND (dedupe_key !~ '[\x01-\x1f\x7f-\x9f]'::text))),
     CONSTRAINT outbox_payload_at_most_64_kib CHECK ((octet_length((payload)::text) <= 65536)),
     CONSTRAINT outbox_traceparent_is_w3c_trace_context CHECK ((traceparent ~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'::text)),
     CONSTRAINT outbox_type_matches_a_z_0_9_dot_colon_dash_underscore_1_to_100 CHECK ((type ~ '^[A-Za-z0-9_.:-]{1,100}$'::text)),
@@ -476,6 +480,7 @@ CREATE TABLE public.notifications (
     payload_bytes integer NOT NULL,
     traceparent text,
     delivered_at timestamp with time zone,
+    dedupe_key text,
     CONSTRAINT notifications_traceparent_is_w3c_trace_context CHECK ((traceparent ~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'::text))
 )
 WITH (fillfactor='50');
@@ -619,6 +624,19 @@ CREATE TABLE public.retention_watermark (
 
 
 --
+-- Name: user_preferences; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.user_preferences (
+    user_id text NOT NULL,
+    preferences jsonb NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT user_preferences_push_muted_types_is_an_array CHECK ((jsonb_typeof(((preferences -> 'push'::text) -> 'mutedTypes'::text)) = 'array'::text)),
+    CONSTRAINT user_preferences_user_id_1_to_200_chars_no_control_characters CHECK ((((char_length(user_id) >= 1) AND (char_length(user_id) <= 200)) AND (user_id !~ '[\x01-\x1f\x7f-\x9f]'::text)))
+);
+
+
+--
 -- Name: migrations id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -736,10 +754,25 @@ ALTER TABLE ONLY public.retention_watermark
 
 
 --
+-- Name: user_preferences user_preferences_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.user_preferences
+    ADD CONSTRAINT user_preferences_pkey PRIMARY KEY (user_id);
+
+
+--
 -- Name: notifications_unread_user_id_id; Type: INDEX; Schema: public; Owner: -
 --
 
 CREATE INDEX notifications_unread_user_id_id ON public.notifications USING btree (user_id, id) WHERE (read_at IS NULL);
+
+
+--
+-- Name: notifications_user_id_dedupe_key; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX notifications_user_id_dedupe_key ON public.notifications USING btree (user_id, dedupe_key) WHERE (dedupe_key IS NOT NULL);
 
 
 --

@@ -292,6 +292,22 @@ describe('@notifier/client against the real service (Node, nothing injected)', (
     expect(recorded.client.status).toBe('open');
   });
 
+  it('reads and replaces the user’s preferences, and says which field a refused one breaks', async () => {
+    const { client } = clientOf(uniqueUser());
+    expect(await client.preferences()).toEqual({ push: { mutedTypes: [] } });
+    expect(await client.setPreferences({ push: { mutedTypes: ['chat.*', 'chat.*'] } })).toEqual({
+      push: { mutedTypes: ['chat.*'] },
+    });
+    expect(await client.preferences()).toEqual({ push: { mutedTypes: ['chat.*'] } });
+
+    const refused = client.setPreferences({ push: { mutedTypes: ['not a type'] } });
+    await expect(refused).rejects.toBeInstanceOf(NotifierApiError);
+    await expect(refused).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining('push.mutedTypes') as string,
+    });
+  });
+
   it('refuses to start with a bad token and says why', async () => {
     const recorded = clientOf(uniqueUser(), { token: 'not-a-jwt' });
     const refusal = recorded.client.start();

@@ -48,11 +48,12 @@ describe('Web Push through a real (local) push service', () => {
   const vapid = createECDH('prime256v1');
   vapid.generateKeys();
   const vapidPublicKey = vapid.getPublicKey('base64url', 'uncompressed');
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     push = await LocalPushService.start(vapidPublicKey);
     await internal.start();
-    const env = {
+    env = {
       NODE_EXTRA_CA_CERTS: push.caFile,
       PUSH_DELAY_MS: String(PUSH_DELAY_MS),
       PUSH_ENDPOINT_HOSTS: `${push.host}, *.push.example.net`,
@@ -138,6 +139,7 @@ describe('Web Push through a real (local) push service', () => {
       createdAt: expect.stringMatching(/Z$/) as string,
       readAt: null,
       deliveredAt: null,
+      batched: 1,
     });
     expect(received.vapidClaims).toMatchObject({
       aud: push.origin,
@@ -298,6 +300,163 @@ describe('Web Push through a real (local) push service', () => {
     expect(rows).toEqual([
       { state: 'failed', attempts: 1, lastError: 'endpoint refused: host-not-plain' },
     ]);
+  });
+
+  interface PushedJson {
+    id: string;
+    type: string;
+    payload: { text: string };
+    batched: number;
+  }
+  const bodies = (browser: PushReceiver) =>
+    push.pushesTo(browser).map((received) => JSON.parse(received.body) as PushedJson);
+  const sentDeliveries = async (user: string) =>
+    (
+      await producer.pool.query<{ id: string; state: string }>(
+        `SELECT d.notification_id::text AS id, d.state FROM push_deliveries d
+         JOIN notifications n ON n.id = d.notification_id WHERE n.user_id = $1 ORDER BY n.id`,
+        [user],
+      )
+    ).rows;
+
+  it('pushes a burst as one: five quick notifications are one push with batched 5 and the newest’s JSON', async () => {
+    const { user, browser } = await subscribedUser();
+    for (let n = 1; n <= 5; n++) {
+      await producer.notify(user, { text: `message ${n}` }, 'chat.message');
+      await sleep(100);
+    }
+    const ids = await producer.waitForLogIds(user, 5);
+    await waitFor(() => push.pushesTo(browser).length === 1, 'the push', 10_000);
+    await sleep(SETTLE_MS);
+
+    expect(bodies(browser)).toEqual([
+      {
+        id: ids[4],
+        type: 'chat.message',
+        payload: { text: 'message 5' },
+        createdAt: expect.stringMatching(/Z$/) as string,
+        readAt: null,
+        deliveredAt: null,
+        batched: 5,
+      },
+    ]);
+    // Each notification counts as pushed, once.
+    expect(await sentDeliveries(user)).toEqual(ids.map((id) => ({ id, state: 'sent' })));
+
+    await producer.notify(user, { text: 'a while later' }, 'chat.message');
+    await waitFor(() => push.pushesTo(browser).length === 2, 'the next push', 10_000);
+    await sleep(SETTLE_MS);
+    expect(bodies(browser).map(({ payload, batched }) => [payload.text, batched])).toEqual([
+      ['message 5', 5],
+      ['a while later', 1],
+    ]);
+  });
+
+  it('adds what falls due while a push waits for its retry to that retry: one push for both', async () => {
+    const { user, browser } = await subscribedUser();
+    push.answer(browser, { status: 429, headers: { 'Retry-After': '3' } }, 201);
+    await producer.notify(user, { text: 'first' });
+    await waitFor(() => push.pushesTo(browser).length === 1, 'the refused push', 10_000);
+    await producer.notify(user, { text: 'while the retry waits' });
+    const ids = await producer.waitForLogIds(user, 2);
+    await waitFor(() => push.pushesTo(browser).length === 2, 'the retry', 15_000);
+    await sleep(SETTLE_MS);
+
+    expect(bodies(browser).map(({ payload, batched }) => [payload.text, batched])).toEqual([
+      ['first', 1],
+      ['while the retry waits', 2],
+    ]);
+    expect(push.pushesTo(browser).map((received) => received.headers.topic)).toEqual([
+      ids[0],
+      ids[0],
+    ]);
+    expect(await sentDeliveries(user)).toEqual(ids.map((id) => ({ id, state: 'sent' })));
+  });
+
+  it('counts in batched only the unread notifications of the burst', async () => {
+    const { user, browser } = await subscribedUser();
+    await producer.notify(user, { text: 'read at once' });
+    const [read] = await producer.waitForLogIds(user, 1);
+    expect(
+      (await call(follower(), 'POST', `/users/me/notifications/${read}/read`, user)).status,
+    ).toBe(204);
+    await producer.notify(user, { text: 'unread 1' });
+    await producer.notify(user, { text: 'unread 2' });
+    await waitFor(() => push.pushesTo(browser).length === 1, 'the push', 10_000);
+    await sleep(SETTLE_MS);
+    expect(bodies(browser).map(({ payload, batched }) => [payload.text, batched])).toEqual([
+      ['unread 2', 2],
+    ]);
+  });
+
+  it('never pushes a type the user muted, and pushes the others', async () => {
+    const { user, browser } = await subscribedUser();
+    const muted = await call(follower(), 'PUT', '/users/me/preferences', user, {
+      push: { mutedTypes: ['chat.*', 'digest'] },
+    });
+    expect(muted.status).toBe(200);
+    await producer.notify(user, { text: 'muted by prefix' }, 'chat.message');
+    await producer.notify(user, { text: 'muted exactly' }, 'digest');
+    await producer.notify(user, { text: 'not muted' }, 'order.shipped');
+    await producer.notify(user, { text: 'not the prefix' }, 'chatter');
+    await producer.notify(user, { text: 'muted too' }, 'chat.typing');
+    await waitFor(() => push.pushesTo(browser).length === 1, 'the push', 10_000);
+    await sleep(SETTLE_MS);
+    expect(bodies(browser).map(({ payload, batched }) => [payload.text, batched])).toEqual([
+      ['not the prefix', 2],
+    ]);
+    // Muting is for push only: the inbox still holds all five.
+    expect(
+      (await call(follower(), 'GET', '/users/me/notifications', user)).body.items,
+    ).toHaveLength(5);
+  });
+
+  it('applies the preferences of the moment a notification falls due, not of its append', async () => {
+    const { user, browser } = await subscribedUser();
+    const mute = (mutedTypes: string[]) =>
+      call(follower(), 'PUT', '/users/me/preferences', user, { push: { mutedTypes } });
+    await mute(['later.muted']);
+    await producer.notify(user, { text: 'unmuted before due' }, 'later.muted');
+    await producer.notify(user, { text: 'muted before due' }, 'later.unmuted');
+    await producer.waitForLogIds(user, 2);
+    expect((await mute(['later.unmuted'])).status).toBe(200);
+
+    await waitFor(() => push.pushesTo(browser).length === 1, 'the push', 10_000);
+    await sleep(SETTLE_MS);
+    expect(bodies(browser).map(({ payload, batched }) => [payload.text, batched])).toEqual([
+      ['unmuted before due', 1],
+    ]);
+  });
+
+  it('pushes each notification of a burst split by a leader change once', async () => {
+    const { user, browser } = await subscribedUser();
+    const killed = leader();
+    for (let n = 1; n <= 3; n++) await producer.notify(user, { text: `before ${n}` });
+    await waitFor(() => push.pushesTo(browser).length === 1, 'the first push', 10_000);
+
+    for (let n = 1; n <= 2; n++) await producer.notify(user, { text: `after ${n}` });
+    await killed.process.stop('SIGKILL');
+    // Another instance stands by again, for the tests that follow.
+    instances.push(await startService(env));
+    await waitFor(
+      () => alive().some((instance) => instance.believesItLeads),
+      'a new leader',
+      15_000,
+    );
+    const ids = await producer.waitForLogIds(user, 5);
+    await waitForAsync(
+      async () => (await sentDeliveries(user)).length === 5,
+      'every notification pushed',
+      15_000,
+    );
+    await sleep(SETTLE_MS);
+
+    expect(await sentDeliveries(user)).toEqual(ids.map((id) => ({ id, state: 'sent' })));
+    const pushed = bodies(browser);
+    expect(pushed.reduce((sum, body) => sum + body.batched, 0)).toBe(5);
+    expect(pushed.map((body) => body.id)).toEqual(expect.arrayContaining([ids[4]]));
+    expect(new Set(pushed.map((body) => body.id)).size).toBe(pushed.length);
+    expect(push.rejected).toEqual([]);
   });
 
   it('never pushes twice when the leader is killed while its push is under way', async () => {

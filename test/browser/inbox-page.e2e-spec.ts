@@ -125,6 +125,61 @@ describe('the inbox page in Chromium', () => {
     await tabs[0].screenshot('inbox-after-restart');
   });
 
+  it('mutes and unmutes for push, in its settings, the types the user has received', async () => {
+    const user = uniqueUser();
+    await producer.notify(user, { text: 'Hi' }, 'chat.message');
+    await producer.notify(user, { text: 'Shipped' }, 'order.shipped');
+    await producer.waitForLogIds(user, 2);
+    const tab = await InboxTab.open(context, service.baseUrl, tokenFor(user));
+    const preferences = async () =>
+      (
+        await producer.pool.query<{ preferences: unknown }>(
+          'SELECT preferences FROM user_preferences WHERE user_id = $1',
+          [user],
+        )
+      ).rows[0]?.preferences;
+
+    await tab.page.getByText('Push settings').click();
+    const chat = tab.page.getByRole('checkbox', { name: 'Mute chat.message' });
+    const order = tab.page.getByRole('checkbox', { name: 'Mute order.shipped' });
+    expect([await chat.isChecked(), await order.isChecked()]).toEqual([false, false]);
+
+    await chat.check();
+    await tab.waitFor(
+      async () =>
+        JSON.stringify(await preferences()) === '{"push":{"mutedTypes":["chat.message"]}}',
+      'chat.message muted',
+    );
+    // A type that arrives later can be muted too.
+    await producer.notify(user, { text: 'Weekly' }, 'digest.weekly');
+    const digest = tab.page.getByRole('checkbox', { name: 'Mute digest.weekly' });
+    await digest.waitFor();
+    await digest.check();
+    await tab.waitFor(
+      async () =>
+        JSON.stringify(await preferences()) ===
+        '{"push":{"mutedTypes":["chat.message","digest.weekly"]}}',
+      'digest.weekly muted',
+    );
+    await tab.screenshot('inbox-push-settings');
+
+    await chat.uncheck();
+    await tab.waitFor(
+      async () =>
+        JSON.stringify(await preferences()) === '{"push":{"mutedTypes":["digest.weekly"]}}',
+      'chat.message unmuted',
+    );
+    // Another tab opens with what was stored.
+    const other = await InboxTab.open(context, service.baseUrl);
+    await other.page.getByText('Push settings').click();
+    const otherDigest = other.page.getByRole('checkbox', { name: 'Mute digest.weekly' });
+    await otherDigest.waitFor();
+    expect(await otherDigest.isChecked()).toBe(true);
+    expect(await other.page.getByRole('checkbox', { name: 'Mute chat.message' }).isChecked()).toBe(
+      false,
+    );
+  });
+
   it('offers a demo token on a run with a made-up JWT secret', async () => {
     // Blank is unset: the secret is made up for the run, the only kind of run with demo tokens.
     const development = await startNotifier({ JWT_SECRET: '' });

@@ -194,6 +194,20 @@ describe('Web Push on the inbox page in Chromium', () => {
     ]);
   });
 
+  it('shows a burst as "N new notifications" with the newest’s text, and a push of one as before', async () => {
+    const { tab, worker, cdp, registrationId } = await openWithWorker();
+    const newest = { type: 'chat.message', payload: { text: 'See you at 6' }, readAt: null };
+    await deliver(cdp, registrationId, { ...newest, id: '60', batched: 5 });
+    await deliver(cdp, registrationId, { ...newest, id: '61', batched: 1 });
+    await waitForShown(worker, 'notifier:60');
+    await waitForShown(worker, 'notifier:61');
+    const shown = await shownNotifications(tab);
+    expect(shown.filter((notification) => /^notifier:6[01]$/.test(notification.tag))).toEqual([
+      { title: '5 new notifications', body: 'See you at 6', tag: 'notifier:60' },
+      { title: 'chat.message', body: 'See you at 6', tag: 'notifier:61' },
+    ]);
+  });
+
   it('focuses the open inbox when the notification is clicked', async () => {
     const { worker, cdp, registrationId } = await openWithWorker();
     await deliver(cdp, registrationId, { id: '7', type: 'message', payload: {} });

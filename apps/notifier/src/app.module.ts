@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module';
 import { InboxModule } from './inbox/inbox.module';
 import { IngestModule } from './ingest/ingest.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { PreferencesModule } from './preferences/preferences.module';
 import { PushModule } from './push/push.module';
 import { RequestLogModule } from './request-log';
 import { RetentionModule } from './retention/retention.module';
@@ -41,6 +42,7 @@ export class AppModule {
         RetentionModule,
         WatchesModule,
         PushModule,
+        PreferencesModule,
         WebModule.forRoot(config),
       ],
       providers: [

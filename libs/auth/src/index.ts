@@ -1,3 +1,4 @@
+export { ACCESS_TOKEN_PARAMETER } from './access-token';
 export { AdminAuthGuard } from './admin-auth.guard';
 export { AuthModule } from './auth.module';
 export { signedInUser } from './signed-in-user';

@@ -10,6 +10,7 @@ import type {
   ResetNotice,
 } from './notification.js';
 import { NotificationStream } from './notification-stream.js';
+import { type Preferences, PreferencesApi } from './preferences-api.js';
 import { PushRegistration } from './push-registration.js';
 import { type ChannelLike, memoryStorage, platform, type StorageLike } from './runtime.js';
 import { NotifierApiError, ServiceApi } from './service-api.js';
@@ -62,6 +63,7 @@ export class NotifierClient {
 
   private readonly pageSize: number;
   private readonly inbox: InboxApi;
+  private readonly settings: PreferencesApi;
   private readonly counter = new UnreadCounter();
   private readonly channel?: ChannelLike;
   private readonly leader: TabLeader;
@@ -89,6 +91,7 @@ export class NotifierClient {
     const api = new ServiceApi(baseUrl, options.token);
 
     this.inbox = new InboxApi(api);
+    this.settings = new PreferencesApi(api);
     this.push = new PushRegistration(api);
     this.pageSize = options.pageSize ?? 50;
     if (shared && platform.BroadcastChannel) {
@@ -177,6 +180,20 @@ export class NotifierClient {
   /** Whether this device has a push subscription. */
   pushEnabled(serviceWorkerUrl?: string): Promise<boolean> {
     return this.push.enabled(serviceWorkerUrl);
+  }
+
+  /** The user's preferences: `{push: {mutedTypes: […]}}`, empty when never set. */
+  preferences(): Promise<Preferences> {
+    return this.settings.read();
+  }
+
+  /**
+   * Replaces the user's preferences and resolves to what was stored. A muted type is never
+   * pushed; rejects with NotifierApiError 400 (naming `push.mutedTypes`) for a pattern that is
+   * not a type, optionally ending in `*`, or for more than 100.
+   */
+  setPreferences(preferences: Preferences): Promise<Preferences> {
+    return this.settings.replace(preferences);
   }
 
   async markRead(id: string): Promise<void> {

@@ -343,6 +343,24 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/users/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the signed-in user lets interrupt them (empty when never set) */
+        get: operations["PreferencesController_find"];
+        /** Replace them; answers what was stored. Needs the Authorization header (CSRF) */
+        put: operations["PreferencesController_replace"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -603,6 +621,19 @@ export interface components {
             endpoint: string;
             /** @example 2026-11-21T10:00:00.000Z */
             createdAt: string;
+        };
+        PushPreferencesDto: {
+            /**
+             * @description Types never pushed to this user: a type, or a prefix ending in `*`. The stream and the inbox still get them.
+             * @example [
+             *       "chat.*",
+             *       "digest.weekly"
+             *     ]
+             */
+            mutedTypes: string[];
+        };
+        PreferencesDto: {
+            push: components["schemas"]["PushPreferencesDto"];
         };
     };
     responses: never;
@@ -1719,6 +1750,75 @@ export interface operations {
                 };
             };
             /** @description Missing or wrong ADMIN_TOKEN */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    PreferencesController_find: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesDto"];
+                };
+            };
+            /** @description Missing or invalid token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+        };
+    };
+    PreferencesController_replace: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PreferencesDto"];
+                };
+            };
+            /** @description The message names push.mutedTypes */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBodyDto"];
+                };
+            };
+            /** @description Missing or invalid token */
             401: {
                 headers: {
                     [name: string]: unknown;

@@ -32,5 +32,7 @@ export type {
   PushSubscriptionRow,
 } from './repositories/push-subscription.repository';
 export { RetentionWatermarkRepository } from './repositories/retention-watermark.repository';
+export { UserPreferencesRepository } from './repositories/user-preferences.repository';
+export type { UserPreferences } from './repositories/user-preferences.repository';
 export { WatchRepository } from './repositories/watch.repository';
 export type { Watch, WatchSettings } from './repositories/watch.repository';

@@ -10,6 +10,7 @@ import { ReadStateChangeRepository } from './repositories/read-state-change.repo
 import { PushDeliveryRepository } from './repositories/push-delivery.repository';
 import { PushSubscriptionRepository } from './repositories/push-subscription.repository';
 import { RetentionWatermarkRepository } from './repositories/retention-watermark.repository';
+import { UserPreferencesRepository } from './repositories/user-preferences.repository';
 import { WatchRepository } from './repositories/watch.repository';
 
 const REPOSITORIES = [
@@ -21,6 +22,7 @@ const REPOSITORIES = [
   WatchRepository,
   PushSubscriptionRepository,
   PushDeliveryRepository,
+  UserPreferencesRepository,
 ];
 
 /** The pool, the migrations it is handed (run or checked at start-up), one repository per table. */

@@ -156,6 +156,8 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
     do {
       batch = await traceIngestBatch(() => this.log.appendFromOutbox(this.batchLimits));
       this.metrics.ingested.inc(batch.rows.length);
+      // Taken but not appended: their (user, dedupe_key) was already in the log.
+      this.metrics.deduplicated.inc(batch.taken - batch.rows.length);
       for (const lag of batch.lagSeconds) this.metrics.ingestLag.observe(lag);
       for (const listener of this.appendedListeners) listener(batch);
       total += batch.taken;

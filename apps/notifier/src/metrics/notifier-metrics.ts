@@ -44,6 +44,12 @@ export class NotifierMetrics implements OnModuleDestroy {
     registers: [this.registry],
   });
 
+  readonly deduplicated = new Counter({
+    name: 'notifier_notifications_deduplicated_total',
+    help: 'Outbox rows dropped by this instance because their user already had their dedupe_key in the log',
+    registers: [this.registry],
+  });
+
   readonly delivered = new Counter({
     name: 'notifier_notifications_delivered_total',
     help: 'Notification frames written to streams, live or replayed',

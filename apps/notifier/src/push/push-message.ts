@@ -8,18 +8,20 @@ import { notificationJson } from '../notifications/notification-json';
 export const MAX_PUSH_BODY_BYTES = 3800;
 
 /**
- * The push body: the stream's `data:` JSON, or, when that would not fit, the same without its
- * payload and with `"truncated":true`, so that the page fetches it from the inbox.
+ * The body of one push, which stands for `batched` unread notifications of a burst: the
+ * newest one's stream `data:` JSON plus `"batched"`, or, when that would not fit, the same
+ * without its payload and with `"truncated":true`, so that the page fetches it from the inbox.
  */
-export function pushBody(row: LogRow): string {
-  const full = notificationJson(row);
+export function pushBody(newest: LogRow, batched: number): string {
+  const full = `${notificationJson(newest).slice(0, -1)},"batched":${batched}}`;
   if (Buffer.byteLength(full) <= MAX_PUSH_BODY_BYTES) return full;
   return JSON.stringify({
-    id: row.id,
-    type: row.type,
-    createdAt: row.createdAt,
-    readAt: row.readAt,
-    deliveredAt: row.deliveredAt,
+    id: newest.id,
+    type: newest.type,
+    createdAt: newest.createdAt,
+    readAt: newest.readAt,
+    deliveredAt: newest.deliveredAt,
     truncated: true,
+    batched,
   });
 }

@@ -49,8 +49,8 @@ export class PushSender implements OnApplicationShutdown {
         {
           vapidDetails: vapid,
           TTL: TTL_SECONDS,
-          // One topic per notification: a push service that still holds an earlier try of it
-          // replaces that try instead of delivering both.
+          // One topic per push (its burst's first notification): a push service that still
+          // holds an earlier try of it replaces that try instead of delivering both.
           topic: target.topic,
         },
       );

@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { NotifierConfig, VapidKeys } from '@app/config';
 import {
+  LogRow,
   NotificationRepository,
   PushClaim,
   PushDeliveryRepository,
@@ -103,88 +104,121 @@ export class PushWorker implements OnApplicationBootstrap, BeforeApplicationShut
     return Math.min(POLL_MS, Math.max(0, Date.parse(nextDueAt) - Date.now()));
   }
 
+  /** One push per subscription, for all of its claims: the newest notification stands for them. */
   private async pushAll(vapid: VapidKeys, claims: PushClaim[]): Promise<void> {
     const ids = [...new Set(claims.map((claim) => claim.notificationId))].map(BigInt);
-    const bodies = new Map(
-      (await this.log.findLogRows(ids)).map((row) => [row.id, pushBody(row)] as const),
-    );
-    const queue = [...claims];
+    const rows = new Map((await this.log.findLogRows(ids)).map((row) => [row.id, row] as const));
+    const queue = [...groupBySubscription(claims).values()];
     const worker = async () => {
-      for (let claim = queue.shift(); claim; claim = queue.shift()) {
-        await this.push(vapid, claim, bodies.get(claim.notificationId));
+      for (let burst = queue.shift(); burst; burst = queue.shift()) {
+        await this.push(vapid, burst, rows);
       }
     };
     await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
   }
 
-  private async push(vapid: VapidKeys, claim: PushClaim, body: string | undefined): Promise<void> {
+  private async push(
+    vapid: VapidKeys,
+    burst: PushClaim[],
+    rows: ReadonlyMap<string, LogRow>,
+  ): Promise<void> {
     try {
-      const outcome = await this.attempt(vapid, claim, body);
-      await this.settle(claim, outcome);
+      const outcome = await this.attempt(vapid, burst, rows);
+      await this.settle(burst, outcome);
     } catch (error) {
-      // Left `sending`, the claim expires into `failed`: never a second send.
-      this.logger.error(
-        `Recording push ${claim.notificationId} → ${claim.subscriptionId} failed: ${(error as Error).message}`,
-      );
+      // Left `sending`, the claims expire into `failed`: never a second send.
+      this.logger.error(`Recording push ${burstName(burst)} failed: ${(error as Error).message}`);
     }
   }
 
   private attempt(
     vapid: VapidKeys,
-    claim: PushClaim,
-    body: string | undefined,
+    burst: PushClaim[],
+    rows: ReadonlyMap<string, LogRow>,
   ): Promise<PushOutcome> {
-    if (body === undefined) {
-      return Promise.resolve({ kind: 'failed', reason: 'the notification was deleted' });
+    // In id order: the last one still in the log is the newest.
+    const present = burst.flatMap((claim) => rows.get(claim.notificationId) ?? []);
+    const newest = present.at(-1);
+    if (!newest) {
+      return Promise.resolve({ kind: 'failed', reason: 'the notifications were deleted' });
     }
+    const [{ endpoint: url, p256dh, auth }] = burst;
     // Checked again at every send: the allowed hosts may have narrowed since the browser
     // subscribed, and rows stored by an earlier version may not pass today's policy.
-    const endpoint = PushEndpoint.check(claim.endpoint, this.config.push.endpointHosts);
+    const endpoint = PushEndpoint.check(url, this.config.push.endpointHosts);
     if (!(endpoint instanceof PushEndpoint)) {
       return Promise.resolve({ kind: 'failed', reason: `endpoint refused: ${endpoint}` });
     }
     return this.sender.send(
       vapid,
-      {
-        endpoint,
-        p256dh: claim.p256dh,
-        auth: claim.auth,
-        topic: claim.notificationId,
-      },
-      body,
+      // The burst's first notification names it: a retry replaces an earlier try still held.
+      { endpoint, p256dh, auth, topic: burst[0].notificationId },
+      pushBody(newest, present.length),
     );
   }
 
-  private async settle(claim: PushClaim, outcome: PushOutcome): Promise<void> {
+  private async settle(burst: PushClaim[], outcome: PushOutcome): Promise<void> {
     switch (outcome.kind) {
-      case 'sent':
-        await this.deliveries.markSent(claim);
+      case 'sent': {
+        await this.deliveries.markSent(burst);
         this.metrics.pushesSent.inc();
-        this.metrics.pushLatency.observe((Date.now() - Date.parse(claim.storedAt)) / 1000);
+        const now = Date.now();
+        for (const claim of burst) {
+          this.metrics.pushLatency.observe((now - Date.parse(claim.storedAt)) / 1000);
+        }
         return;
+      }
       case 'gone':
-        await this.subscriptions.removeById(BigInt(claim.subscriptionId));
+        await this.subscriptions.removeById(BigInt(burst[0].subscriptionId));
         this.metrics.pushesFailed.inc({ next: 'subscription-removed' });
         this.metrics.pushSubscriptionsRemoved.inc();
-        this.logger.log(`Removed push subscription ${claim.subscriptionId}: ${outcome.reason}`);
+        this.logger.log(`Removed push subscription ${burst[0].subscriptionId}: ${outcome.reason}`);
         return;
       case 'retry': {
-        const at = retryAt(claim, outcome.retryAfterMs);
-        if (at === undefined) return this.fail(claim, `${outcome.reason}; gave up after an hour`);
-        await this.deliveries.scheduleRetry(claim, at, outcome.reason);
+        const at = retryAt(burstAttempts(burst), outcome.retryAfterMs);
+        if (at === undefined) return this.fail(burst, `${outcome.reason}; gave up after an hour`);
+        await this.deliveries.scheduleRetry(burst, at, outcome.reason);
         this.metrics.pushesFailed.inc({ next: 'retry' });
         return;
       }
       case 'failed':
-        return this.fail(claim, outcome.reason);
+        return this.fail(burst, outcome.reason);
     }
   }
 
-  private async fail(claim: PushClaim, reason: string): Promise<void> {
-    await this.deliveries.markFailed(claim, reason);
+  private async fail(burst: PushClaim[], reason: string): Promise<void> {
+    await this.deliveries.markFailed(burst, reason);
     this.metrics.pushesFailed.inc({ next: 'none' });
-    this.logger.warn(`Push ${claim.notificationId} → ${claim.subscriptionId} failed: ${reason}`);
+    this.logger.warn(`Push ${burstName(burst)} failed: ${reason}`);
   }
+}
+
+/** Claims by subscription, each subscription's in notification id order. */
+function groupBySubscription(claims: PushClaim[]): Map<string, PushClaim[]> {
+  const bursts = new Map<string, PushClaim[]>();
+  const byId = (a: PushClaim, b: PushClaim) =>
+    BigInt(a.notificationId) < BigInt(b.notificationId) ? -1 : 1;
+  for (const claim of [...claims].sort(byId)) {
+    const burst = bursts.get(claim.subscriptionId);
+    if (burst) burst.push(claim);
+    else bursts.set(claim.subscriptionId, [claim]);
+  }
+  return bursts;
+}
+
+/** A burst is tried as often as its most tried claim, and gives up an hour after its first. */
+function burstAttempts(burst: PushClaim[]): Pick<PushClaim, 'attempts' | 'firstClaimedAt'> {
+  return {
+    attempts: Math.max(...burst.map((claim) => claim.attempts)),
+    firstClaimedAt: burst
+      .map((claim) => claim.firstClaimedAt)
+      .reduce((first, at) => (Date.parse(at) < Date.parse(first) ? at : first)),
+  };
+}
+
+function burstName(burst: PushClaim[]): string {
+  const ids = burst.map((claim) => claim.notificationId).join(',');
+  return `${ids} → ${burst[0].subscriptionId}`;
 }
 
 /** Exponential backoff with jitter, or later when the push service asks; none past the hour. */

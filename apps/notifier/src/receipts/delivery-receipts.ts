@@ -1,8 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { NotificationRepository } from '@app/persistence';
 
-/** Far below what anyone reads `deliveredAt` for (the push worker waits PUSH_DELAY_MS). */
-const COALESCE_MS = 10;
+/**
+ * Far below what anyone reads `deliveredAt` for (the push worker waits PUSH_DELAY_MS), and
+ * long enough that under load one UPDATE (a commit and its WAL flush) carries many batches.
+ */
+const COALESCE_MS = 100;
 
 /**
  * Delivery receipts (`notifications.delivered_at`): the hub records the ids it wrote to at

@@ -176,10 +176,12 @@ export class StreamHub
 
   /**
    * A batch this instance's ingester appended, handed over without reading it back: when it
-   * starts right where the streams are, it is dispatched at once; otherwise (another
-   * instance appended in between, or a read is behind) the log is read as after a NOTIFY.
+   * starts right where the streams are, it is dispatched at once; when a read (woken by the
+   * drain's own NOTIFY, which can arrive first) already passed it, it is done; otherwise
+   * (another instance appended in between, or a read is behind) the log is read.
    */
   private appended({ previousId, newest, rows }: AppendedBatch): void {
+    if (this.dispatchedUpTo === undefined || this.dispatchedUpTo >= newest) return;
     if (this.dispatchedUpTo !== previousId) return this.reader.wake();
     this.dispatchPage(rows);
     this.dispatchedUpTo = newest;

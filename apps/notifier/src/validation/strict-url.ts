@@ -1,5 +1,6 @@
-import { BadRequestException } from '@nestjs/common';
+import { BadRequestException, UnauthorizedException } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { ACCESS_TOKEN_PARAMETER } from '@app/auth';
 
 /**
  * URLs are read as percent-encoded UTF-8, strictly: Node's lenient decoders turn bytes that
@@ -27,15 +28,20 @@ const ADMIN_USER_PATH = /^\/admin\/users\/([^/?]*)/;
 
 /**
  * Throws a 400 that names a query name or value, or an admin route's userId, that is not
- * percent-encoded UTF-8. Every request is checked before it is routed, so the query parser
- * and the router, which read the URL afterwards, never meet one.
+ * percent-encoded UTF-8 (an `access_token` so written is an invalid token: 401, as for any
+ * other). Every request is checked before it is routed, so the query parser and the router,
+ * which read the URL afterwards, never meet one.
  */
 export function checkUrlDecodes(url: string): void {
   const [path, query = ''] = url.split(/\?(.*)/s);
   for (const pair of query.split('&')) {
     const at = pair.indexOf('=');
     const name = mustDecode(at === -1 ? pair : pair.slice(0, at), 'a query parameter name');
-    mustDecode(at === -1 ? '' : pair.slice(at + 1), name);
+    const value = at === -1 ? '' : pair.slice(at + 1);
+    if (name === ACCESS_TOKEN_PARAMETER && decodeStrictly(value) === undefined) {
+      throw new UnauthorizedException('Invalid access token: not percent-encoded UTF-8');
+    }
+    mustDecode(value, name);
   }
   const userId = ADMIN_USER_PATH.exec(path)?.[1];
   if (userId !== undefined) mustDecode(userId, 'userId');

@@ -6,6 +6,10 @@ import { TRACEPARENT_PATTERN } from '../postgres-objects';
 @Check('notifications_traceparent_is_w3c_trace_context', `traceparent ~ '${TRACEPARENT_PATTERN}'`)
 @Index('notifications_user_id_id', ['userId', 'id'])
 @Index('notifications_unread_user_id_id', ['userId', 'id'], { where: 'read_at IS NULL' })
+@Index('notifications_user_id_dedupe_key', ['userId', 'dedupeKey'], {
+  unique: true,
+  where: 'dedupe_key IS NOT NULL',
+})
 export class NotificationEntity {
   /** 64-bit, so pg hands it over as a decimal string. */
   @PrimaryColumn({ type: 'bigint' })
@@ -39,4 +43,8 @@ export class NotificationEntity {
   /** When a stream was first sent it; null until then. */
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt!: Date | null;
+
+  /** The producer's dedupe key, kept while the row is: a later row with it is dropped. */
+  @Column({ name: 'dedupe_key', type: 'text', nullable: true })
+  dedupeKey!: string | null;
 }

@@ -17,6 +17,10 @@ import {
 )
 @Check('outbox_payload_at_most_64_kib', `octet_length(payload::text) <= ${MAX_PAYLOAD_BYTES}`)
 @Check('outbox_traceparent_is_w3c_trace_context', `traceparent ~ '${TRACEPARENT_PATTERN}'`)
+@Check(
+  'outbox_dedupe_key_1_to_200_chars_without_control_characters',
+  `char_length(dedupe_key) BETWEEN 1 AND 200 AND dedupe_key !~ '[\\x01-\\x1f\\x7f-\\x9f]'`,
+)
 export class OutboxEntryEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
@@ -36,4 +40,8 @@ export class OutboxEntryEntity {
   /** The producer's W3C trace context, if it has one: the notifier's spans join its trace. */
   @Column({ type: 'text', nullable: true })
   traceparent!: string | null;
+
+  /** A row whose (user, key) is already in the log, or earlier in the same drain, is dropped. */
+  @Column({ name: 'dedupe_key', type: 'text', nullable: true })
+  dedupeKey!: string | null;
 }

@@ -8,6 +8,7 @@ import {
   SERVICE_WORKER_URL,
 } from '@notifier/client';
 import { NotificationList } from './notification-list.js';
+import { PushSettings } from './push-settings.js';
 
 /** Shared by the user's tabs, so that a new tab is signed in (and follows the same stream). */
 const TOKEN_KEY = 'notifier:token';
@@ -29,6 +30,12 @@ const pushMessage = byId<HTMLParagraphElement>('push-message');
 const list = new NotificationList(
   byId<HTMLOListElement>('notifications'),
   (id) => void markRead(id),
+);
+
+const pushSettings = new PushSettings(
+  byId<HTMLDetailsElement>('push-settings'),
+  byId<HTMLUListElement>('muted-types'),
+  byId<HTMLParagraphElement>('settings-message'),
 );
 
 let client: NotifierClient | undefined;
@@ -64,8 +71,10 @@ async function follow(token: string): Promise<void> {
   everOpen = false;
   const current = new NotifierClient({ token });
   client = current;
+  pushSettings.follow(current);
   current.onNotification((notification) => {
     list.prepend(notification);
+    pushSettings.addReceived(notification.type);
     emptyNotice.hidden = true;
   });
   current.onRead((change) => list.markShownRead('ids' in change ? change.ids : change));
@@ -75,7 +84,9 @@ async function follow(token: string): Promise<void> {
   showStatus(current.status);
   void showPush(current);
   try {
-    list.show(await current.start());
+    const shown = await current.start();
+    list.show(shown);
+    for (const { type } of shown) pushSettings.addReceived(type);
     emptyNotice.hidden = !list.isEmpty;
   } catch (error) {
     if (!(error instanceof NotifierApiError && error.status === 401)) report(error);
@@ -157,6 +168,7 @@ async function leave(): Promise<void> {
 function signOut(message = ''): void {
   client?.stop();
   client = undefined;
+  pushSettings.follow(undefined);
   localStorage.removeItem(TOKEN_KEY);
   inboxSection.hidden = true;
   closedNotice.hidden = true;

@@ -3,8 +3,9 @@
 
 /**
  * The inbox page's service worker: shows each Web Push as a system notification (title from
- * the type, body from `payload.text`) and, when one is clicked, focuses an open inbox or opens
- * one. Served at /sw.js, so its scope is the whole origin.
+ * the type, or "N new notifications" for a push that stands for a burst of N; body from the
+ * newest's `payload.text`) and, when one is clicked, focuses an open inbox or opens one.
+ * Served at /sw.js, so its scope is the whole origin.
  */
 const INBOX_PATH = '/';
 
@@ -33,14 +34,18 @@ function readPush(data) {
 function show(notification) {
   const { payload } = notification;
   const text = payload && typeof payload.text === 'string' ? payload.text : '';
-  const title = typeof notification.type === 'string' ? notification.type : 'New notification';
-  return self.registration.showNotification(title, {
+  return self.registration.showNotification(titleOf(notification), {
     body: text,
     // One per notification: a push that arrives twice replaces itself.
     tag: typeof notification.id === 'string' ? `notifier:${notification.id}` : undefined,
     timestamp: Date.parse(notification.createdAt) || Date.now(),
     data: { id: notification.id },
   });
+}
+
+function titleOf({ type, batched }) {
+  if (Number.isInteger(batched) && batched > 1) return `${batched} new notifications`;
+  return typeof type === 'string' ? type : 'New notification';
 }
 
 async function openInbox() {
