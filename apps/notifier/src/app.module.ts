@@ -1,6 +1,5 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from '@app/auth';
 import { ChangeFeedModule } from '@app/change-feed';
 import { ConfigModule, NotifierConfig } from '@app/config';
@@ -14,7 +13,7 @@ import { IngestModule } from './ingest/ingest.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { PreferencesModule } from './preferences/preferences.module';
 import { PushModule } from './push/push.module';
-import { requestLogOptions } from './request-log';
+import { RequestLogModule } from './request-log';
 import { RetentionModule } from './retention/retention.module';
 import { StreamModule } from './stream/stream.module';
 import { WatchesModule } from './watches/watches.module';
@@ -27,7 +26,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config, databaseUrl),
-        LoggerModule.forRoot({ pinoHttp: requestLogOptions(config.logLevel) }),
+        RequestLogModule.forRoot(config.logLevel),
         PersistenceModule.forRoot(databaseUrl, MIGRATIONS, {
           migrateOnStart: config.migrateOnStart,
           poolSize: config.databasePoolSize,

@@ -1,15 +1,16 @@
 import type { RawBodyRequest } from '@nestjs/common';
-import type { CorsOptions } from '@nestjs/common/interfaces/external/cors-options.interface';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { isUtf8 } from 'node:buffer';
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { json } from 'express';
-import type { NextFunction, Request, Response } from 'express';
+import type { Express } from 'express';
 import { Logger } from 'nestjs-pino';
 import { NotifierConfig } from '@app/config';
 import { AppModule } from './app.module';
+import { crossOrigin } from './cross-origin';
 import { mountOpenApi } from './openapi';
+import { EventsEndpoint } from './stream/events-endpoint';
 import { refuseUndecodableUrl } from './validation/strict-url';
 
 /** The whole service, ready to listen: used by `main.ts` and by the end-to-end tests. */
@@ -24,12 +25,34 @@ export async function createNotifierApp(
   );
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
+  // querystring.parse, which the stream's endpoint uses too.
   app.set('query parser', 'simple');
   app.use(refuseUndecodableUrl);
-  allowCrossOrigin(app, config.http.corsOrigins);
+  app.use(crossOrigin(config.http.corsOrigins));
   app.use(json({ limit: '100kb', verify: keepValidUtf8 }));
   mountOpenApi(app);
+  answerStreamsFirst(app);
   return app;
+}
+
+/**
+ * The HTTP server hands each request to the stream's endpoint first, and to Express only what
+ * that endpoint does not answer: opening a stream then costs none of Express's and Nest's
+ * per-request work (events-endpoint.ts).
+ */
+function answerStreamsFirst(app: NestExpressApplication): void {
+  const server: Server = app.getHttpServer();
+  const express: Express = app.getHttpAdapter().getInstance();
+  const endpoint = app.get(EventsEndpoint);
+  if (!server.listeners('request').includes(express)) {
+    throw new Error(
+      "Express is not the HTTP server's request listener: cannot put the stream first",
+    );
+  }
+  server.removeListener('request', express);
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    if (!endpoint.answer(request, response)) void express(request, response);
+  });
 }
 
 /** Connections a reconnect storm may queue before the process accepts them. */
@@ -75,32 +98,4 @@ function keepValidUtf8(
     });
   }
   request.rawBody = body;
-}
-
-/**
- * Pages on the exact origins of CORS_ORIGINS may call the API and open the stream with the
- * user's cookie. Registered before every route, so error answers carry the headers too and the
- * page can read its 401 or 404; the stream's `writeHead` keeps headers already set.
- */
-function allowCrossOrigin(app: NestExpressApplication, origins: readonly string[]): void {
-  const allowed = new Set(origins);
-  // Every answer depends on Origin, also one without CORS headers: caches must key on it.
-  app.use((_request: Request, response: Response, next: NextFunction) => {
-    response.vary('Origin');
-    next();
-  });
-  app.enableCors(corsOptions((origin) => allowed.has(origin)));
-}
-
-function corsOptions(isAllowed: (origin: string) => boolean): CorsOptions {
-  return {
-    // `false` makes `cors` add no header at all, credentials and preflight answers included.
-    origin: (origin, callback) => callback(null, origin !== undefined && isAllowed(origin)),
-    credentials: true,
-    methods: ['GET', 'POST', 'PUT', 'DELETE'],
-    // Last-Event-ID: a front end reading the stream with fetch sets its resume point itself.
-    allowedHeaders: ['Authorization', 'Content-Type', 'Last-Event-ID'],
-    // Browsers cap this (Chromium at 2 hours); it spares a preflight before most requests.
-    maxAge: 600,
-  };
 }

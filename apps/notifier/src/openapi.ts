@@ -3,6 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { loadConfig } from '@app/config';
 import { AppModule } from './app.module';
+import { ErrorBodyDto } from './errors/error-body.dto';
+import { withEventsPath } from './stream/events-openapi';
 
 /** The OpenAPI document: UI at /docs, JSON at /docs-json. */
 export function mountOpenApi(app: INestApplication): void {
@@ -29,7 +31,8 @@ function openApiDocument(app: INestApplication): OpenAPIObject {
     )
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' }, 'admin')
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config, { extraModels: [ErrorBodyDto] });
+  return withEventsPath(document);
 }
 
 /**

@@ -89,7 +89,7 @@ export interface paths {
          * The signed-in user’s notifications as Server-Sent Events
          * @description First `retry: <SSE_RETRY_MS>`; then one event per notification: `id: <id>` + `data: {"id":"<id>","type":…,"payload":…,"createdAt":…,"readAt":null,"deliveredAt":…}`. With a resume point, every later notification of the user in id order, then live ones. `event: read` with `{"ids":[…]}` or `{"upTo":"<id>"}` when read state changes (no `id:`). `event: reset` with `{"reason":"history-truncated","oldestId":"…"}` when the resume point is older than what retention kept. `: ping` comments every SSE_HEARTBEAT_MS.
          */
-        get: operations["EventsController_open"];
+        get: operations["openEventStream"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1018,13 +1018,13 @@ export interface operations {
             };
         };
     };
-    EventsController_open: {
+    openEventStream: {
         parameters: {
             query?: {
                 /** @description The JWT, for EventSource (no headers) */
-                access_token?: unknown;
+                access_token?: string;
                 /** @description Resume point when the header is absent */
-                lastEventId?: unknown;
+                lastEventId?: string;
             };
             header?: {
                 /** @description Resume after this log id */
@@ -1054,7 +1054,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["ErrorBodyDto"];
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
             /** @description Missing or invalid token: EventSource stops */
@@ -1063,7 +1063,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["ErrorBodyDto"];
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
             /** @description Stream closed for good: EventSource stops */
@@ -1072,7 +1072,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/event-stream": components["schemas"]["ErrorBodyDto"];
+                    "application/json": components["schemas"]["ErrorBodyDto"];
                 };
             };
         };

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Response } from 'express';
 import { QueryFailedError } from 'typeorm';
 import { InvalidValueError } from '@app/persistence';
@@ -37,6 +38,8 @@ function loggableError(exception: unknown): Record<string, unknown> {
   return { type: exception.name, message: exception.message, code, stack: exception.stack };
 }
 
+const logger = new Logger('HttpError');
+
 /**
  * Every error leaves as `{statusCode, error, message}`. HTTP errors pass through; anything else
  * becomes a 500 whose body holds only an error id, with the details in the log under that id,
@@ -44,11 +47,9 @@ function loggableError(exception: unknown): Record<string, unknown> {
  */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HttpError');
-
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
-    const body = this.toBody(exception);
+    const body = errorBodyOf(exception);
     if (response.headersSent) {
       // A stream already started: its status is sent, so all that is left is to end it.
       response.end();
@@ -56,20 +57,36 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     response.status(body.statusCode).json(body);
   }
+}
 
-  private toBody(exception: unknown): ErrorBody {
-    if (exception instanceof HttpException) return httpErrorBody(exception);
-    if (isClientRequestError(exception)) return errorBody(exception.status, exception.message);
-    if (exception instanceof InvalidValueError) {
-      return errorBody(HttpStatus.BAD_REQUEST, exception.message);
-    }
-    const errorId = randomUUID();
-    this.logger.error(
-      { errorId, err: loggableError(exception) },
-      `Unhandled error ${errorId}: ${(exception as Error)?.message ?? String(exception)}`,
-    );
-    return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, `Internal error, id ${errorId}`);
+/**
+ * The same answer on a plain Node response, for the stream's endpoint, which Express never
+ * sees: the filter's status and JSON body, with the headers already set (CORS, Vary). Express
+ * would add a weak ETag, which no client of an error answer uses.
+ */
+export function answerError(response: ServerResponse, exception: unknown): void {
+  const body = errorBodyOf(exception);
+  const json = JSON.stringify(body);
+  response.writeHead(body.statusCode, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(json),
+  });
+  response.end(json);
+}
+
+/** The body of the answer to an error; an unexpected one is logged under the id it names. */
+export function errorBodyOf(exception: unknown): ErrorBody {
+  if (exception instanceof HttpException) return httpErrorBody(exception);
+  if (isClientRequestError(exception)) return errorBody(exception.status, exception.message);
+  if (exception instanceof InvalidValueError) {
+    return errorBody(HttpStatus.BAD_REQUEST, exception.message);
   }
+  const errorId = randomUUID();
+  logger.error(
+    { errorId, err: loggableError(exception) },
+    `Unhandled error ${errorId}: ${(exception as Error)?.message ?? String(exception)}`,
+  );
+  return errorBody(HttpStatus.INTERNAL_SERVER_ERROR, `Internal error, id ${errorId}`);
 }
 
 function httpErrorBody(exception: HttpException): ErrorBody {

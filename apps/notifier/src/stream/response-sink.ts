@@ -14,6 +14,8 @@ export class ResponseSink implements StreamSink {
     private readonly response: ServerResponse,
     headers: OutgoingHttpHeaders,
   ) {
+    // A failed write (the client reset) destroys the response, whose close follows.
+    response.on('error', () => response.destroy());
     // Without Transfer-Encoding or Content-Length, HTTP/1.1 ends the body with the connection.
     response.removeHeader('Transfer-Encoding');
     response.writeHead(200, { ...headers, Connection: 'close' });
@@ -54,14 +56,16 @@ export class ResponseSink implements StreamSink {
     this.response.destroy();
   }
 
-  on(event: 'drain' | 'close', listener: () => void): this;
-  on(event: 'error', listener: (error: Error) => void): this;
-  on(event: string, listener: (() => void) | ((error: Error) => void)): this {
+  whenClosed(listener: () => void): void {
+    this.response.once('close', listener);
+  }
+
+  on(event: 'drain', listener: () => void): this {
     this.response.on(event, listener);
     return this;
   }
 
-  off(event: 'drain' | 'close', listener: () => void): this {
+  off(event: 'drain', listener: () => void): this {
     this.response.off(event, listener);
     return this;
   }

@@ -211,7 +211,7 @@ describe('takeOverSocket', () => {
       opened.socket.write(get('/events'));
       await opened.waitFor(() => opened.received.includes('\r\n\r\n'), 'the head');
     }
-    const closes = sinks.map((sink) => new Promise<void>((resolve) => sink.on('close', resolve)));
+    const closes = sinks.map((sink) => new Promise<void>((resolve) => sink.whenClosed(resolve)));
 
     sinks[0].write('data: last\n\n');
     sinks[0].end();

@@ -104,8 +104,10 @@ export function takeOverSocket(
   // a parser there breaks the requests it still parses. Until the release, the response stays
   // the socket's current one, so a pipelined request only queues behind it and is dropped.
   setImmediate(() => {
-    if (socket.destroyed) return; // Node's HTTP server closed it all, and logged it, already
+    // Node's HTTP server closed it all, and logged it, already.
+    if (socket.destroyed) return sink.closed();
     releaseFromHttpServer(request, response, socket, () => release(parser, request, socket));
+    sink.listen();
   });
   return sink;
 }
@@ -168,18 +170,45 @@ function removeHttpServerListeners(socket: Socket): void {
 
 /**
  * The socket as the hub sees it. The client only ever sends a FIN (or stray bytes, dropped);
- * a socket error (ECONNRESET, EPIPE: the client is gone) destroys it, and 'close' ends the stream.
- * What is written in one tick of the event loop (a head and its first frames, a replay page, a
- * live batch) leaves in one `writev`, not one system call per frame.
+ * a socket error (ECONNRESET, EPIPE: the client is gone) destroys it, and its close is the
+ * stream's end. What is written in one tick of the event loop (a head and its first frames, a
+ * replay page, a live batch) leaves in one `writev`, not one system call per frame.
  */
 class SocketSink implements StreamSink {
   corked = false;
+  private listening = false;
+  private closeListener?: () => void;
 
-  constructor(readonly socket: Socket) {
+  constructor(readonly socket: Socket) {}
+
+  /**
+   * Once Node's HTTP server let go of the socket. Listeners added only now start small: the
+   * server's arrays of them and its wrappers of `socket.on` (which put themselves back on the
+   * first call after the parser is gone) are not carried for the life of the stream.
+   */
+  listen(): void {
+    this.listening = true;
+    const socket = this.socket;
+    // The client's FIN ends the stream: Node ends the writable side itself (documented).
+    socket.allowHalfOpen = false;
     socket.on('data', discard);
-    socket.on('end', () => socket.end());
-    socket.on('error', () => socket.destroy());
+    // net destroys a socket that failed; this only keeps the error from being thrown.
+    socket.on('error', discard);
+    if (this.closeListener) socket.on('close', this.closeListener);
     socket.resume();
+  }
+
+  /** The socket closed before it was released: what its close listener would have heard. */
+  closed(): void {
+    this.listening = true;
+    this.closeListener?.();
+  }
+
+  whenClosed(listener: () => void): void {
+    this.closeListener = listener;
+    if (!this.listening) return;
+    if (this.socket.closed) listener();
+    else this.socket.on('close', listener);
   }
 
   write(chunk: Buffer | string): boolean {
@@ -212,14 +241,12 @@ class SocketSink implements StreamSink {
     this.socket.destroy();
   }
 
-  on(event: 'drain' | 'close', listener: () => void): this;
-  on(event: 'error', listener: (error: Error) => void): this;
-  on(event: string, listener: (() => void) | ((error: Error) => void)): this {
+  on(event: 'drain', listener: () => void): this {
     this.socket.on(event, listener);
     return this;
   }
 
-  off(event: 'drain' | 'close', listener: () => void): this {
+  off(event: 'drain', listener: () => void): this {
     this.socket.off(event, listener);
     return this;
   }
@@ -231,5 +258,6 @@ function uncork(sink: SocketSink): void {
 }
 
 function discard(): void {
-  // What a client sends on a taken-over stream is never a request: nothing to do with it.
+  // What a client sends on a taken-over stream is never a request, and an error is followed
+  // by the socket's close: nothing to do with either.
 }

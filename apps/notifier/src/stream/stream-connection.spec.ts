@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { HeartbeatWheel } from './heartbeat-wheel';
 import type { LogEvent } from './notification-frame';
 import {
   EndReason,
@@ -31,6 +32,10 @@ class ControlledSink extends Writable {
       this.taken.push(chunk);
       done();
     }
+  }
+
+  whenClosed(listener: () => void): void {
+    this.once('close', listener);
   }
 
   get text(): string {
@@ -111,6 +116,7 @@ function open(
     settings,
     log,
     observer,
+    new HeartbeatWheel(10, settings.heartbeatMs),
   );
   return { sink, log, observer, stream };
 }

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { encodeComment } from '@app/sse';
+import type { HeartbeatWheel, WheelEntry } from './heartbeat-wheel';
 import { aheadOfLogFrame, historyTruncatedFrame, LogEvent } from './notification-frame';
 import type { StreamSink } from './stream-sink';
 
@@ -68,20 +69,24 @@ const HEARTBEAT = Buffer.from(encodeComment('ping'));
 
 /**
  * One open stream. `cursor` is the highest log id written to it, so nothing at or below it is
- * ever written again; the unsent output passes `maxBufferBytes` by at most one frame.
+ * ever written again; the unsent output passes `maxBufferBytes` by at most one frame. An idle
+ * stream holds its socket and little else: its heartbeat is an entry in the hub's wheel, and
+ * what it holds during a replay exists only then.
  */
-export class StreamConnection {
+export class StreamConnection implements WheelEntry {
   private static readonly logger = new Logger(StreamConnection.name);
   readonly id: number;
   readonly userId: string;
-  readonly openedAt = new Date();
+  private readonly openedAtMs = Date.now();
   private currentMode: StreamMode = 'live';
   private endReason?: EndReason;
   private position: bigint;
-  private readonly held: HeldEvents;
+  /** Live events that arrived during the replay, while replaying. */
+  private held?: HeldEvents;
   /** Ends the replay loop's wait for 'drain', when there is one. */
   private stopWaiting?: () => void;
-  private beatTimer?: NodeJS.Timeout;
+  /** The hub's wheel keeps here the tick of the next beat. */
+  wheelTick: number | undefined;
   private graceTimer?: NodeJS.Timeout;
   /** Bytes handed to the sink, and how many of them it had flushed at the last heartbeat. */
   private queuedBytes = 0;
@@ -95,16 +100,15 @@ export class StreamConnection {
     private readonly settings: StreamSettings,
     private readonly source: ReplaySource,
     private readonly observer: StreamObserver,
+    private readonly heartbeats: HeartbeatWheel,
   ) {
     this.id = opening.id;
     this.userId = opening.userId;
     this.position = opening.cursor;
     this.expiresAt = opening.expiresAt;
     this.liveFrom = opening.liveFrom;
-    this.held = new HeldEvents(settings.maxBufferBytes);
-    sink.on('close', this.onSinkClosed);
-    // A write racing the client's reset can fail; the stream then ends like any client that left.
-    sink.on('error', this.onSinkError);
+    // A write racing the client's reset fails and closes the sink: the stream ends as the client's.
+    sink.whenClosed(this.onSinkClosed);
     // Spread over the interval, so that thousands of streams do not beat in the same tick.
     this.scheduleBeat(Math.random() * settings.heartbeatMs);
     if (sink.destroyed) this.end('client');
@@ -113,6 +117,10 @@ export class StreamConnection {
 
   get mode(): StreamMode {
     return this.currentMode;
+  }
+
+  get openedAt(): Date {
+    return new Date(this.openedAtMs);
   }
 
   get ended(): boolean {
@@ -134,7 +142,7 @@ export class StreamConnection {
   /** A live event from the hub, in log order. */
   deliver(event: LogEvent): void {
     if (this.currentMode === 'ended' || event.id <= this.position) return;
-    if (this.currentMode === 'replaying') return this.held.add(event);
+    if (this.currentMode === 'replaying') return this.held?.add(event);
     if (!this.fits(event.frame)) return this.catchUp();
     this.send(event);
     this.observer.sent(this, [event], false);
@@ -150,8 +158,8 @@ export class StreamConnection {
     if (this.currentMode === 'ended') return;
     this.currentMode = 'ended';
     this.endReason = reason;
-    this.held.clear();
-    clearTimeout(this.beatTimer);
+    this.held = undefined;
+    this.heartbeats.cancel(this);
     this.stopWaiting?.();
     this.observer.ended(this, reason);
     if (reason === 'client') return;
@@ -163,20 +171,14 @@ export class StreamConnection {
     this.graceTimer = setTimeout(() => this.sink.destroy(), this.settings.endGraceMs);
   }
 
-  private readonly onSinkError = (error: Error): void => {
-    StreamConnection.logger.debug(`Stream ${this.id}'s socket failed: ${error.message}`);
-    this.end('client');
-  };
-
   private readonly onSinkClosed = (): void => {
-    this.sink.off('close', this.onSinkClosed);
     clearTimeout(this.graceTimer);
     this.end('client');
   };
 
   private catchUp(): void {
     this.currentMode = 'replaying';
-    this.held.clear();
+    this.held = new HeldEvents(this.settings.maxBufferBytes);
     this.replayUntilLive().catch((error: Error) => {
       StreamConnection.logger.warn(
         `Replay of stream ${this.id} failed, ending it: ${error.message}`,
@@ -229,17 +231,19 @@ export class StreamConnection {
 
   /** Writes what was held; true when live, false when it must read on (held too much or it did not fit). */
   private goLive(): boolean {
-    if (this.held.overflowed) {
-      this.held.clear();
+    if (!this.held || this.held.overflowed) {
+      this.held = new HeldEvents(this.settings.maxBufferBytes);
       return false;
     }
-    const held = this.held.take();
+    const held = this.held.events;
+    this.held = undefined;
     this.currentMode = 'live';
     const sent: LogEvent[] = [];
     for (const event of held) {
       if (event.id <= this.position) continue;
       if (!this.fits(event.frame)) {
         this.currentMode = 'replaying';
+        this.held = new HeldEvents(this.settings.maxBufferBytes);
         break;
       }
       this.send(event);
@@ -283,15 +287,15 @@ export class StreamConnection {
 
   private scheduleBeat(delay: number): void {
     const untilExpiry = Math.max(0, this.expiresAt - Date.now());
-    this.beatTimer = setTimeout(() => this.beat(), Math.min(delay, untilExpiry));
+    this.heartbeats.schedule(this, Math.min(delay, untilExpiry));
   }
 
   /**
-   * Every heartbeat interval: the token's expiry ends the stream; a client that took nothing
-   * since the last beat while output waited is ended (it resumes and loses nothing); an idle
-   * stream gets `: ping`, so proxies keep it open.
+   * Every heartbeat interval (run by the hub's wheel): the token's expiry ends the stream; a
+   * client that took nothing since the last beat while output waited is ended (it resumes and
+   * loses nothing); an idle stream gets `: ping`, so proxies keep it open.
    */
-  private beat(): void {
+  beat(): void {
     if (Date.now() >= this.expiresAt) return this.end('token-expired');
     const unsent = this.sink.writableLength;
     const flushed = this.queuedBytes - unsent;
@@ -304,7 +308,7 @@ export class StreamConnection {
 
 /** Live events that arrive during a replay, within a byte budget; past it they are re-read from the log. */
 class HeldEvents {
-  private events: LogEvent[] = [];
+  readonly events: LogEvent[] = [];
   private bytes = 0;
   overflowed = false;
 
@@ -313,23 +317,11 @@ class HeldEvents {
   add(event: LogEvent): void {
     if (this.overflowed) return;
     if (this.bytes + event.frame.length > this.budget) {
-      this.clear();
+      this.events.length = 0;
       this.overflowed = true;
       return;
     }
     this.events.push(event);
     this.bytes += event.frame.length;
-  }
-
-  take(): LogEvent[] {
-    const events = this.events;
-    this.clear();
-    return events;
-  }
-
-  clear(): void {
-    this.events = [];
-    this.bytes = 0;
-    this.overflowed = false;
   }
 }

@@ -12,6 +12,7 @@ import { OutboxIngester } from '../ingest/outbox-ingester';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { DeliveryReceipts } from '../receipts/delivery-receipts';
 import { traceDeliveryBatch } from '../tracing/notifier-tracer';
+import { HeartbeatWheel } from './heartbeat-wheel';
 import { LogReplay } from './log-replay';
 import { LogEvent, toLogEvent } from './notification-frame';
 import { EndReason, StreamConnection, StreamObserver, StreamSettings } from './stream-connection';
@@ -20,6 +21,9 @@ import type { StreamSink } from './stream-sink';
 const SAFETY_POLL_MS = 5_000;
 /** How long a stream that was ended may take to read its last bytes before its socket goes. */
 const END_GRACE_MS = 2_000;
+/** A heartbeat interval is cut in this many ticks of the wheel: a beat is late by one at most. */
+const TICKS_PER_HEARTBEAT = 128;
+const MIN_TICK_MS = 10;
 
 /**
  * Every open stream of this instance, by user. Reads the log once per batch for all of them
@@ -37,6 +41,7 @@ export class StreamHub
   private dispatchedUpTo?: bigint;
   private readonly reader: FeedReader;
   private readonly settings: StreamSettings;
+  private readonly heartbeats: HeartbeatWheel;
   /** The whole instance reads one live page at a time: bounded like one stream's buffer. */
   private readonly livePage: PageLimits;
   private draining = false;
@@ -53,6 +58,8 @@ export class StreamHub
   ) {
     const { maxBufferBytes, heartbeatMs } = config.sse;
     this.settings = { maxBufferBytes, heartbeatMs, endGraceMs: END_GRACE_MS };
+    const tickMs = Math.max(MIN_TICK_MS, Math.round(heartbeatMs / TICKS_PER_HEARTBEAT));
+    this.heartbeats = new HeartbeatWheel(tickMs, heartbeatMs);
     this.livePage = { rows: 1000, bytes: maxBufferBytes };
     this.reader = feed.reader(CHANNELS.appended, () => this.readLog(), {
       name: 'Reading the log',
@@ -123,6 +130,7 @@ export class StreamHub
       this.settings,
       this.replay,
       this,
+      this.heartbeats,
     );
     if (!stream.ended) this.add(stream);
     return stream;

@@ -2,7 +2,8 @@
  * Where a stream's bytes go once the head is written: its socket (socket-sink.ts), or the
  * response on a Node whose internals that does not know (response-sink.ts; open-stream-sink.ts
  * chooses). Only what a stream needs of a Node Writable, so a test can hand it a Writable whose
- * buffer it controls.
+ * buffer it controls. A sink fails by closing: an error (the client reset, a write racing it)
+ * destroys it, and its close listener runs.
  */
 export interface StreamSink {
   write(chunk: Buffer | string): boolean;
@@ -15,7 +16,8 @@ export interface StreamSink {
   end(): void;
   /** Ends at once, dropping what is unsent. */
   destroy(): void;
-  on(event: 'drain' | 'close', listener: () => void): this;
-  on(event: 'error', listener: (error: Error) => void): this;
-  off(event: 'drain' | 'close', listener: () => void): this;
+  /** The one listener of its close, for whichever reason: it runs once. */
+  whenClosed(listener: () => void): void;
+  on(event: 'drain', listener: () => void): this;
+  off(event: 'drain', listener: () => void): this;
 }

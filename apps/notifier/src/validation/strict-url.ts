@@ -27,13 +27,13 @@ function mustDecode(part: string, name: string): string {
 const ADMIN_USER_PATH = /^\/admin\/users\/([^/?]*)/;
 
 /**
- * Refuses, before any route, a query name or value, or an admin route's userId, that is not
- * percent-encoded UTF-8, with a 400 that names it (an `access_token` so written is an invalid
- * token: 401, as for any other). The query parser and the router, which read the URL
- * afterwards, then never meet one.
+ * Throws a 400 that names a query name or value, or an admin route's userId, that is not
+ * percent-encoded UTF-8 (an `access_token` so written is an invalid token: 401, as for any
+ * other). Every request is checked before it is routed, so the query parser and the router,
+ * which read the URL afterwards, never meet one.
  */
-export function refuseUndecodableUrl(request: Request, _: Response, next: NextFunction): void {
-  const [path, query = ''] = request.url.split(/\?(.*)/s);
+export function checkUrlDecodes(url: string): void {
+  const [path, query = ''] = url.split(/\?(.*)/s);
   for (const pair of query.split('&')) {
     const at = pair.indexOf('=');
     const name = mustDecode(at === -1 ? pair : pair.slice(0, at), 'a query parameter name');
@@ -45,5 +45,10 @@ export function refuseUndecodableUrl(request: Request, _: Response, next: NextFu
   }
   const userId = ADMIN_USER_PATH.exec(path)?.[1];
   if (userId !== undefined) mustDecode(userId, 'userId');
+}
+
+/** checkUrlDecodes as the first Express middleware. */
+export function refuseUndecodableUrl(request: Request, _: Response, next: NextFunction): void {
+  checkUrlDecodes(request.url);
   next();
 }
