@@ -112,12 +112,11 @@ class SystemBench {
     return cpu.postgresTotal;
   }
 
-  /** Opens the streams (timed), and reads the memory they hold once idle. */
+  /** Opens the streams (timed once their tokens are signed), reads the memory they hold idle. */
   private async openStreams(load: LoadGenerator): Promise<void> {
     const { streams, users } = this.sizes;
     await sleep(1_000);
     const beforeKiB = await memoryKiB(this.system.pid());
-    // Signing 10,000 tokens takes the bench seconds: done before the clock starts.
     const specs = this.specs(USER_PREFIX, users, streams);
     const startUs = nowUs();
     await load.open(this.system.port, specs);
