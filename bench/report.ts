@@ -74,6 +74,8 @@ function headline(report: BenchReport): string {
     ['lost, all scenarios', lostOr('lost')],
     ['duplicated, all scenarios', lostOr('duplicates')],
   ];
+  // A run of some scenarios only leaves the others' rows out, not blank with `undefined/s` labels.
+  const measured = rows.filter(([, get]) => all.some((s) => get(s) != null));
   const ours = present(report, OURS);
   const nchan = present(report, ['nchan']);
   const mode = (key: string) => report.runs.find((run) => run[key])?.[key].mode;
@@ -83,7 +85,7 @@ function headline(report: BenchReport): string {
       ...ours.map((key) => `notifier, wal_level=${key} (OUTBOX_WAKE=${mode(key)})`),
       ...nchan.flatMap(() => ['Nchan', ...ours.map((key) => `${key} ÷ Nchan`)]),
     ],
-    rows.map(([label, get]) => [
+    measured.map(([label, get]) => [
       label,
       ...ours.map((key) => figure(report, key, get)),
       ...nchan.flatMap(() => [

@@ -21,6 +21,7 @@ const TINY = {
 describe('the bench against the service', () => {
   const { database } = useDatabase();
   let figures: SystemFigures;
+  let report: BenchReport;
   let markdown: string;
 
   beforeAll(async () => {
@@ -33,7 +34,7 @@ describe('the bench against the service', () => {
     });
     const scenarios = ['streams', 'latency', 'batched', 'low-rate', 'storm'] as const;
     figures = await benchSystem(system, { sizes: TINY, scenarios, log: () => {} });
-    const report: BenchReport = {
+    report = {
       runId: 'spec',
       command: 'npm run bench',
       commit: 'spec',
@@ -101,5 +102,19 @@ describe('the bench against the service', () => {
     expect(markdown).toContain(`| latency p99 (ms) | ${latency!.p99Ms} |`);
     expect(markdown).toContain(`| lost, all scenarios | 0 |`);
     expect(markdown).toContain(`| logical: latency | ${latency!.sentPerS} |`);
+  });
+
+  it('leaves out of the report the figures of scenarios a run did not include', () => {
+    const latencyOnly: SystemFigures = {
+      ...figures,
+      mode: 'wal', // as run.ts records what the service chose
+      loads: { latency: figures.loads.latency },
+      storm: undefined,
+    };
+    const partial = reportMarkdown({ ...report, runs: [{ logical: latencyOnly }] });
+
+    expect(partial).toContain(`| latency p99 (ms) | ${latencyOnly.loads.latency!.p99Ms} |`);
+    expect(partial).not.toContain('undefined');
+    expect(partial).not.toMatch(/storm: |batched producer at /);
   });
 });
