@@ -26,7 +26,10 @@ describe('the heartbeat wheel', () => {
     wheel = new HeartbeatWheel(TICK_MS, PERIOD_MS);
   });
 
-  afterEach(() => jest.useRealTimers());
+  afterEach(() => {
+    jest.restoreAllMocks();
+    jest.useRealTimers();
+  });
 
   it('runs an entry once, at the first tick at or after its time: never early', () => {
     const { self, runs } = entry();
@@ -75,9 +78,19 @@ describe('the heartbeat wheel', () => {
       wheel.schedule(made.self, delay);
       return made;
     });
-    jest.setSystemTime(start + 60);
+    // A loop blocked for 60 ms: the clock moved on, no timer ran meanwhile.
+    const blockedUntil = performance.now() + 60;
+    jest.spyOn(performance, 'now').mockReturnValue(blockedUntil);
     jest.advanceTimersToNextTimer();
     expect(entries.map(({ runs }) => runs.length)).toEqual([1, 1, 1]);
+  });
+
+  it('keeps beating on time when the wall clock is stepped back', () => {
+    const { self, runs } = entry((again) => wheel.schedule(again, PERIOD_MS));
+    wheel.schedule(self, PERIOD_MS);
+    jest.setSystemTime(start - 3_600_000);
+    jest.advanceTimersByTime(3 * PERIOD_MS);
+    expect(runs).toHaveLength(3);
   });
 
   it('keeps a timer only while something is scheduled', () => {

@@ -17,8 +17,12 @@ export interface WheelEntry {
  */
 export class HeartbeatWheel {
   private readonly buckets: Set<WheelEntry>[];
-  /** Ticks count from here, so that they stay small integers. */
-  private readonly origin = Date.now();
+  /**
+   * Ticks count from here, so that they stay small integers. The clock is monotonic: a wall
+   * clock stepped back (NTP, a resumed VM) would hold every beat, and with it token expiry
+   * and slow-consumer checks, until it caught up.
+   */
+  private readonly origin = performance.now();
   /** Every tick up to this one has run. */
   private lastRun: number;
   private scheduled = 0;
@@ -26,12 +30,12 @@ export class HeartbeatWheel {
 
   /** `periodMs`: the usual delay, so that most entries wait out one turn of the wheel. */
   constructor(
-    readonly tickMs: number,
+    private readonly tickMs: number,
     periodMs: number,
   ) {
     const slots = Math.max(1, Math.ceil(periodMs / tickMs)) + 1;
     this.buckets = Array.from({ length: slots }, () => new Set());
-    this.lastRun = this.tickAt(Date.now());
+    this.lastRun = this.tickAt(performance.now());
   }
 
   /** Runs `entry.beat()` once, `delayMs` from now; replaces what it had scheduled. */
@@ -39,7 +43,7 @@ export class HeartbeatWheel {
     this.cancel(entry);
     const due = Math.max(
       this.lastRun + 1,
-      Math.ceil((Date.now() + delayMs - this.origin) / this.tickMs),
+      Math.ceil((performance.now() + delayMs - this.origin) / this.tickMs),
     );
     entry.wheelTick = due;
     this.bucketOf(due).add(entry);
@@ -54,7 +58,7 @@ export class HeartbeatWheel {
   }
 
   private start(): void {
-    this.lastRun = Math.max(this.lastRun, this.tickAt(Date.now()) - 1);
+    this.lastRun = Math.max(this.lastRun, this.tickAt(performance.now()) - 1);
     this.timer = setInterval(() => this.runDue(), this.tickMs);
   }
 
@@ -65,7 +69,7 @@ export class HeartbeatWheel {
 
   /** Runs every tick up to now, catching up on ticks the event loop delayed. */
   private runDue(): void {
-    const now = this.tickAt(Date.now());
+    const now = this.tickAt(performance.now());
     while (this.lastRun < now) {
       const tick = ++this.lastRun;
       // An entry scheduled a whole turn ahead lands in this very bucket: its tick differs.

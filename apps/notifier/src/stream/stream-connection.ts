@@ -286,6 +286,8 @@ export class StreamConnection implements WheelEntry {
   }
 
   private scheduleBeat(delay: number): void {
+    // A beat's own ping can end the stream (its socket already gone): nothing to beat then.
+    if (this.currentMode === 'ended') return;
     const untilExpiry = Math.max(0, this.expiresAt - Date.now());
     this.heartbeats.schedule(this, Math.min(delay, untilExpiry));
   }
