@@ -45,10 +45,12 @@ export class AddDedupeKeys1764800000000 implements MigrationInterface {
         PERFORM pg_advisory_xact_lock(1852798054, 2);
         SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END
           INTO previous FROM notifications_id_seq;
+        -- A payload's size is what the stream sends (its text), not what Postgres stores: a
+        -- compressed jsonb is a fraction of it, and the batch is handed to the hub whole.
         WITH sized AS (
-          SELECT id, sum(pg_column_size(payload)) OVER (ORDER BY id) AS bytes_through,
-            pg_column_size(payload) AS bytes
-          FROM (SELECT id, payload FROM notification_outbox ORDER BY id LIMIT batch) AS oldest
+          SELECT id, bytes, sum(bytes) OVER (ORDER BY id) AS bytes_through
+          FROM (SELECT id, octet_length(payload::text) AS bytes
+                FROM notification_outbox ORDER BY id LIMIT batch) AS oldest
         ), taken AS (
           DELETE FROM notification_outbox
           WHERE id = ANY (ARRAY(SELECT id FROM sized WHERE bytes_through - bytes < max_bytes))
@@ -56,8 +58,8 @@ export class AddDedupeKeys1764800000000 implements MigrationInterface {
         ), appended AS (
           INSERT INTO notifications (id, user_id, type, payload, payload_bytes, created_at, traceparent, dedupe_key)
           SELECT nextval('notifications_id_seq'), user_id, type, payload,
-            octet_length(payload::text), created_at, traceparent, dedupe_key
-          FROM (SELECT * FROM taken ORDER BY id) AS in_producer_order
+            bytes, created_at, traceparent, dedupe_key
+          FROM (SELECT taken.*, sized.bytes FROM taken JOIN sized USING (id) ORDER BY id) AS in_producer_order
           -- A key already in the log, or taken earlier in this batch, drops the row.
           ON CONFLICT (user_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
           RETURNING id, user_id, type, payload, created_at, traceparent

@@ -188,4 +188,22 @@ describe('the drain (outbox → log)', () => {
       { bytes: Buffer.byteLength(rows[0].text), text: '{"n": [1, 2], "text": "héllo"}' },
     ]);
   });
+
+  it('cuts its batch by the bytes the stream sends, however well Postgres compresses them', async () => {
+    // 60 KB of one letter: Postgres stores each in well under a kilobyte.
+    await producer.pool.query(
+      `INSERT INTO notification_outbox (user_id, payload)
+       SELECT 'compressible', jsonb_build_object('text', repeat('a', 60000)) FROM generate_series(1, 20)`,
+    );
+    const maxBytes = 200_000;
+    const { rows } = await producer.pool.query<{ bytes: number }>(
+      `SELECT octet_length(payload::text) AS bytes FROM notifier_drain_outbox(1000, $1) WHERE id IS NOT NULL`,
+      [maxBytes],
+    );
+    const sent = rows.reduce((sum, row) => sum + row.bytes, 0);
+    // Cut after the payload that reaches the budget, as a page is.
+    expect(rows.length).toBeGreaterThan(0);
+    expect(sent - rows[rows.length - 1].bytes).toBeLessThan(maxBytes);
+    expect(rows).toHaveLength(Math.ceil(maxBytes / rows[0].bytes));
+  });
 });
