@@ -46,7 +46,10 @@ export async function createPlainTable(url: string): Promise<void> {
          AND user_id !~ '[\\x01-\\x1f\\x7f-\\x9f]'),
        type text NOT NULL DEFAULT 'message' CHECK (type ~ '^[A-Za-z0-9_.:-]{1,100}$'),
        payload jsonb NOT NULL DEFAULT '{}' CHECK (octet_length(payload::text) <= 65536),
-       created_at timestamptz NOT NULL DEFAULT now())`,
+       created_at timestamptz NOT NULL DEFAULT now(),
+       traceparent text CHECK (traceparent ~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$'),
+       dedupe_key text CHECK (char_length(dedupe_key) BETWEEN 1 AND 200
+         AND dedupe_key !~ '[\\x01-\\x1f\\x7f-\\x9f]'))`,
   );
 }
 

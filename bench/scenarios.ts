@@ -102,7 +102,7 @@ class SystemBench {
     const { rate, producer } = this.sizes.loads[name];
     const url = this.system.postgresUrl!;
     await load.connectProducers({ kind: 'sql', url, table: PLAIN_TABLE }, SHAPES[producer].lanes);
-    const phase = { phase: 0, users: 1_000, total: rate * this.sizes.plainSeconds };
+    const phase = { phase: 0, users: this.sizes.users, total: rate * this.sizes.plainSeconds };
     const endWindow = await this.meterCpu(load, []);
     const produced = await load.produce(phase, rate, SHAPES[producer], 'plain-u');
     const { cpu } = await endWindow(produced.sent);

@@ -6,8 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../libs/persistence/src/data-source-options';
+import { migrateDatabase } from '../libs/persistence/src/migration-runner';
 import { MIGRATIONS } from '.';
 
 /**
@@ -40,22 +39,10 @@ export async function dumpMigratedSchema(serverUrl: string): Promise<string> {
     );
   });
   try {
-    await migrate(url.toString());
+    await migrateDatabase(url.toString(), MIGRATIONS);
     return await dumpSchema(url.toString());
   } finally {
     await onServer(serverUrl, `DROP DATABASE ${name} WITH (FORCE)`);
-  }
-}
-
-async function migrate(url: string): Promise<void> {
-  const db = new DataSource(
-    dataSourceOptions(url, MIGRATIONS, { applicationName: 'notifier-schema-dump' }),
-  );
-  await db.initialize();
-  try {
-    await db.runMigrations({ transaction: 'each' });
-  } finally {
-    await db.destroy();
   }
 }
 

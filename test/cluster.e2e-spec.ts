@@ -11,6 +11,7 @@ import { SseRecording } from './support/sse-client';
 import { TEST_ADMIN_TOKEN, tokenFor } from './support/tokens';
 import { uniqueUser } from './support/users';
 import { waitFor, waitForAsync } from './support/wait-for';
+import { sample } from './support/metrics';
 
 /** Three processes start on a shared 2-core machine; every wait below is bounded. */
 jest.setTimeout(90_000);
@@ -53,11 +54,6 @@ function metricsOnNewConnection(baseUrl: string): Promise<string> {
     });
     request.on('error', reject);
   });
-}
-
-function sample(exposition: string, name: string): number | undefined {
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(exposition);
-  return match ? Number(match[1]) : undefined;
 }
 
 /** What each instance answering on the port says of itself, by instance id. */

@@ -3,6 +3,7 @@ import { RetentionJob } from '../apps/notifier/src/retention/retention-job';
 import { useDatabase, useNotifier } from './support/notifier-fixture';
 import type { SseRecording } from './support/sse-client';
 import { uniqueUser } from './support/users';
+import { sample } from './support/metrics';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -40,9 +41,10 @@ describe('producers that retry notify once (outbox dedupe_key)', () => {
   };
   const deduplicated = async () => {
     const metrics = (await notifier.http('GET', '/metrics')).body as string;
-    const sample = /^notifier_notifications_deduplicated_total (\d+)$/m.exec(metrics);
-    if (!sample) throw new Error('no notifier_notifications_deduplicated_total in /metrics');
-    return Number(sample[1]);
+    const count = sample(metrics, 'notifier_notifications_deduplicated_total');
+    if (count === undefined)
+      throw new Error('no notifier_notifications_deduplicated_total in /metrics');
+    return count;
   };
   /** Writes a keyless row last and waits for it: every row written before was drained by then. */
   const drained = async (user: string, recording: SseRecording) => {

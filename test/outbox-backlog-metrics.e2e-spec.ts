@@ -4,12 +4,7 @@ import type { RunningNotifier } from './support/notifier-harness';
 import { useNotifier } from './support/notifier-fixture';
 import { uniqueUser } from './support/users';
 import { sleep, waitForAsync } from './support/wait-for';
-
-/** An unlabelled sample of a Prometheus exposition; undefined when absent. */
-function sample(exposition: string, name: string): number | undefined {
-  const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(exposition);
-  return match ? Number(match[1]) : undefined;
-}
+import { sample } from './support/metrics';
 
 async function outboxGauges(instance: RunningNotifier) {
   const exposition = (await instance.http<string>('GET', '/metrics')).body;

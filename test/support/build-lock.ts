@@ -1,6 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { waitForAsync } from './wait-for';
+import { waitFor } from './wait-for';
 
 const LOCK = resolve(__dirname, '../../dist/build.lock');
 
@@ -10,11 +10,7 @@ const LOCK = resolve(__dirname, '../../dist/build.lock');
  */
 export async function whileNoOtherBuild<T>(build: () => T): Promise<T> {
   mkdirSync(dirname(LOCK), { recursive: true });
-  await waitForAsync(
-    () => Promise.resolve(takeLock()),
-    `${LOCK} to go (remove it if no test runs)`,
-    120_000,
-  );
+  await waitFor(takeLock, `${LOCK} to go (remove it if no test runs)`, 120_000);
   try {
     return build();
   } finally {

@@ -23,11 +23,10 @@ export interface InstalledClient {
 
 /**
  * `npm pack ./libs/client` from the repository root (its prepack builds it), then `npm install`
- * of the tarball, and of `alongside` (packages already in npm's cache, such as react), in an
- * empty folder outside the repository, offline: nothing may come from the monorepo by path,
- * nor from the network.
+ * of the tarball in an empty folder outside the repository, offline: nothing may come from the
+ * monorepo by path, nor from the network.
  */
-export async function installPackedClient(alongside: string[] = []): Promise<InstalledClient> {
+export async function installPackedClient(): Promise<InstalledClient> {
   const folder = mkdtempSync(join(tmpdir(), 'notifier-client-'));
   try {
     const [report] = JSON.parse(
@@ -45,7 +44,7 @@ export async function installPackedClient(alongside: string[] = []): Promise<Ins
     );
     execFileSync(
       'npm',
-      ['install', '--offline', '--no-audit', '--no-fund', `./${report.filename}`, ...alongside],
+      ['install', '--offline', '--no-audit', '--no-fund', `./${report.filename}`],
       { cwd: folder, stdio: ['ignore', 'ignore', 'inherit'] },
     );
     return {

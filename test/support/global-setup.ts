@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { startEmbeddedPostgres } from '../../libs/embedded-postgres/src';
-import { dataSourceOptions } from '../../libs/persistence/src';
+import { migrateDatabase } from '../../libs/persistence/src';
 import { MIGRATIONS } from '../../migrations';
 import { freePort } from './free-port';
 import { SERVER_URL_VARIABLE, TEMPLATE_VARIABLE, withDatabase } from './test-database';
@@ -48,8 +48,5 @@ async function migrateTemplate(serverUrl: string, name: string): Promise<void> {
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.destroy();
 
-  const template = new DataSource(dataSourceOptions(withDatabase(serverUrl, name), MIGRATIONS));
-  await template.initialize();
-  await template.runMigrations({ transaction: 'each' });
-  await template.destroy();
+  await migrateDatabase(withDatabase(serverUrl, name), MIGRATIONS);
 }

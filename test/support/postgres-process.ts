@@ -8,7 +8,6 @@ import { waitFor } from './wait-for';
 
 const ROOT = resolve(__dirname, '../..');
 
-/** A PostgreSQL server of a test's own, which the test may stop and start again at will. */
 export interface PostgresProcessOptions {
   /** More `-c name=value` server settings. */
   serverFlags?: string[];
@@ -16,6 +15,7 @@ export interface PostgresProcessOptions {
   checkout?: string;
 }
 
+/** A PostgreSQL server of a test's own, which the test may stop and start again at will. */
 export class PostgresProcess {
   /** What the starting process printed, on both streams. */
   output = '';

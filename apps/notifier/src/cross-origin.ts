@@ -10,8 +10,9 @@ export type ResponseStep = (
 
 /**
  * Pages on the exact origins of CORS_ORIGINS may call the API and open the stream with the
- * user's cookie. It runs before any route (first in Express, and in the stream's endpoint),
- * so error answers carry the headers too and the page can read its 401 or 404; the stream's
+ * user's cookie. It runs before any route (in Express and in the stream's endpoint), right
+ * after the check that the URL decodes, so error answers carry the headers too and the page
+ * can read its 401 or 404 (not the 400 of a URL that does not decode); the stream's
  * head keeps the headers set on its response. It answers preflight requests itself.
  */
 export function crossOrigin(origins: readonly string[]): ResponseStep {

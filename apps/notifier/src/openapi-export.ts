@@ -6,12 +6,12 @@ import openapiTS, { astToString, COMMENT_HEADER, type OpenAPI3 } from 'openapi-t
 import { offlineOpenApiDocument } from './openapi';
 
 /** The committed document (`npm run openapi` writes it), as the service serves it at /docs-json. */
-export const OPENAPI_JSON = resolve(__dirname, '../openapi.json');
+const OPENAPI_JSON = resolve(__dirname, '../openapi.json');
 /** The client's types of the REST API, generated from that document. */
-export const CLIENT_SCHEMA = resolve(__dirname, '../../../libs/client/src/openapi-schema.ts');
+const CLIENT_SCHEMA = resolve(__dirname, '../../../libs/client/src/openapi-schema.ts');
 
 /** The document as text: two-space JSON, one newline at the end. */
-export function openApiText(document: OpenAPIObject): string {
+function openApiText(document: OpenAPIObject): string {
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
@@ -19,7 +19,7 @@ export function openApiText(document: OpenAPIObject): string {
  * The client's types, as openapi-typescript makes them of `document`. A schema without
  * properties (a payload: any JSON) becomes `Record<string, unknown>`, not an empty object.
  */
-export async function clientSchemaText(document: OpenAPIObject): Promise<string> {
+async function clientSchemaText(document: OpenAPIObject): Promise<string> {
   const ast = await openapiTS(document as unknown as OpenAPI3, { emptyObjectsUnknown: true });
   return `${COMMENT_HEADER}${astToString(ast)}`;
 }

@@ -13,7 +13,7 @@ const READ_ONLY_METHODS = new Set(['GET', 'HEAD']);
 export interface TokenSources {
   method?: string;
   headers: IncomingHttpHeaders;
-  query: unknown;
+  query: Record<string, unknown>;
 }
 
 /** Whether the request may authenticate with the query parameter or the cookie (GET/HEAD only). */
@@ -33,7 +33,7 @@ export function extractAccessToken(request: TokenSources): string | null | undef
   if (header !== undefined) return /^Bearer +(\S+)$/i.exec(header)?.[1] ?? null;
   if (!acceptsAmbientToken(request)) return undefined;
 
-  const query: unknown = (request.query as Record<string, unknown>)[ACCESS_TOKEN_PARAMETER];
+  const query = request.query[ACCESS_TOKEN_PARAMETER];
   if (query !== undefined) return typeof query === 'string' && query !== '' ? query : null;
 
   const cookie = request.headers.cookie;

@@ -139,6 +139,8 @@ export class ChangeFeed implements OnApplicationBootstrap, OnApplicationShutdown
       this.logger.warn(`Listener connection lost (${error.message}); reconnecting`);
     } else if (this.attempt % 10 === 9) {
       this.logger.warn(`Listener reconnect attempt ${this.attempt + 1} failed: ${error.message}`);
+    } else {
+      this.logger.debug(`Listener reconnect attempt ${this.attempt + 1} failed: ${error.message}`);
     }
     this.mode = 'waiting';
     this.client = undefined;

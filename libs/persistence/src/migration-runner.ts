@@ -35,7 +35,7 @@ export async function migrateDatabase(url: string, migrations: MigrationList): P
 }
 
 /** The migrations this code has that the database lacks, by name. */
-export async function pendingMigrations(db: DataSource): Promise<string[]> {
+async function pendingMigrations(db: DataSource): Promise<string[]> {
   const pending = await new MigrationExecutor(db).getPendingMigrations();
   return pending.map((migration) => migration.name);
 }

@@ -59,7 +59,7 @@ export class AdminService {
       connections: { total: this.hub.openConnections, topUsers: this.hub.busiestUsers(10) },
       outbox: { backlog: backlog.count, oldestCreatedAt: oldest?.toISOString() ?? null },
       lastLogId: lastLogId.toString(),
-      ingestLagSeconds: Math.max(0, backlog.oldestAgeSeconds),
+      ingestLagSeconds: backlog.oldestAgeSeconds,
       eventsDelivered: delivered.values[0]?.value ?? 0,
     };
   }

@@ -24,8 +24,22 @@ export type PrimaryMessage =
   | { type: 'metrics-collect'; collectionId: number }
   | { type: 'metrics-answer'; requestId: number; text?: string; error?: string };
 
-const WORKER_MESSAGES = new Set(['setup-request', 'listening', 'metrics-request', 'metrics-part']);
-const PRIMARY_MESSAGES = new Set(['setup', 'metrics-collect', 'metrics-answer']);
+/** Keyed by the unions' types, so that a message added to a union cannot be left out here. */
+const WORKER_MESSAGES = new Set(
+  Object.keys({
+    'setup-request': true,
+    listening: true,
+    'metrics-request': true,
+    'metrics-part': true,
+  } satisfies Record<WorkerMessage['type'], true>),
+);
+const PRIMARY_MESSAGES = new Set(
+  Object.keys({
+    setup: true,
+    'metrics-collect': true,
+    'metrics-answer': true,
+  } satisfies Record<PrimaryMessage['type'], true>),
+);
 
 export function isWorkerMessage(message: unknown): message is WorkerMessage {
   return WORKER_MESSAGES.has(typeOf(message));

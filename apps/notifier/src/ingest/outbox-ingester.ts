@@ -81,11 +81,6 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
     this.appendedListeners.push(listener);
   }
 
-  /** The mode this instance runs in, once started: OUTBOX_WAKE, or its fallback. */
-  get mode(): OutboxWakeMode | undefined {
-    return this.wakeMode;
-  }
-
   async onApplicationBootstrap(): Promise<void> {
     const choice = chooseOutboxWake(this.config.outboxWake, await this.wakeSetup.walSupport());
     if (choice.warning) this.logger.warn(choice.warning);

@@ -2,10 +2,10 @@ import { ApiProperty } from '@nestjs/swagger';
 import { ValidateBy } from 'class-validator';
 import { NOTIFICATION_TYPE_PATTERN } from '@app/postgres-objects';
 
-export const MAX_MUTED_TYPES = 100;
+const MAX_MUTED_TYPES = 100;
 
 /** A notification type, optionally ending in `*` for "every type that starts with it". */
-export const MUTED_TYPE_PATTERN = NOTIFICATION_TYPE_PATTERN.replace(/\$$/, '\\*?$');
+const MUTED_TYPE_PATTERN = NOTIFICATION_TYPE_PATTERN.replace(/\$$/, '\\*?$');
 
 const mutedType = new RegExp(MUTED_TYPE_PATTERN);
 

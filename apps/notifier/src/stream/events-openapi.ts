@@ -3,7 +3,7 @@ import type { OpenAPIObject, PathItemObject, ResponseObject } from '@nestjs/swag
 import { ErrorBodyDto } from '../errors/error-body.dto';
 
 /** The stream's path, as clients call it and /docs lists it. */
-export const EVENTS_PATH = '/users/me/events';
+const EVENTS_PATH = '/users/me/events';
 
 const DESCRIPTION = [
   'First `retry: <SSE_RETRY_MS>`; then one event per notification:',

@@ -59,10 +59,9 @@ export class LogReplay implements ReplaySource {
     this.inFlight++;
     this.log
       .replayPages(batch, this.limits)
-      .then(
-        (pages) => batch.forEach((request, index) => request.resolve(toLogPage(pages[index]))),
-        (error: Error) => batch.forEach((request) => request.reject(error)),
-      )
+      .then((pages) => batch.forEach((request, index) => request.resolve(toLogPage(pages[index]))))
+      // Also what making a page throws: a request already resolved ignores the rejection.
+      .catch((error: Error) => batch.forEach((request) => request.reject(error)))
       .finally(() => {
         this.inFlight--;
         this.flush();

@@ -8,6 +8,7 @@ import { ChangeFeed, FeedReader } from '@app/change-feed';
 import { NotifierConfig } from '@app/config';
 import { AppendedBatch, LogRow, NotificationRepository, PageLimits } from '@app/persistence';
 import { CHANNELS } from '@app/postgres-objects';
+import { isLogId } from '@app/sse';
 import { OutboxIngester } from '../ingest/outbox-ingester';
 import { NotifierMetrics } from '../metrics/notifier-metrics';
 import { DeliveryReceipts } from '../receipts/delivery-receipts';
@@ -189,7 +190,7 @@ export class StreamHub
 
   /** A NOTIFY's payload names the newest id appended: a hint, never data (forged, it costs a read). */
   private isNews(newest: string | undefined): boolean {
-    if (this.dispatchedUpTo === undefined || !newest || !/^\d{1,19}$/.test(newest)) return true;
+    if (this.dispatchedUpTo === undefined || !isLogId(newest)) return true;
     return BigInt(newest) > this.dispatchedUpTo;
   }
 

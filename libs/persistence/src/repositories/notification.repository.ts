@@ -99,7 +99,7 @@ export interface AppendedBatch {
   lagSeconds: number[];
 }
 
-type DrainRow = Omit<LogRow, 'readAt' | 'deliveredAt'> & {
+type DrainRow = LogRow & {
   previousId: string;
   newest: string;
   taken: number;
@@ -137,7 +137,7 @@ const DRAIN = new PreparedStatement<DrainRow>(
   'notifier_drain_outbox',
   `SELECT previous_id::text AS "previousId", newest::text AS newest, taken, more,
      id::text AS id, user_id AS "userId", type, payload::text AS payload,
-     ${iso('created_at')} AS "createdAt", traceparent,
+     ${iso('created_at')} AS "createdAt", traceparent, NULL AS "readAt", NULL AS "deliveredAt",
      extract(epoch FROM clock_timestamp() - created_at)::float8 AS "lagSeconds"
    FROM notifier_drain_outbox($1, $2)`,
 );
@@ -200,16 +200,7 @@ export class NotificationRepository {
       newest: BigInt(result[0].newest),
       taken: result[0].taken,
       more: result[0].more,
-      rows: appended.map(({ id, userId, type, payload, createdAt, traceparent }) => ({
-        id,
-        userId,
-        type,
-        payload,
-        createdAt,
-        traceparent,
-        readAt: null,
-        deliveredAt: null,
-      })),
+      rows: appended.map(toLogRow),
       lagSeconds: appended.map((row) => row.lagSeconds!),
     };
   }
@@ -290,7 +281,7 @@ export class NotificationRepository {
 
   /**
    * Deletes the log up to and including an id, and records for each user whose rows went the
-   * highest id deleted, in the same statement (see REPLAY_PAGE); returns how many rows went.
+   * highest id deleted, in the same statement (see REPLAY_PAGES); returns how many rows went.
    * Users are recorded in one order, so concurrent runs lock their rows alike.
    */
   async deleteUpTo(id: bigint): Promise<number> {

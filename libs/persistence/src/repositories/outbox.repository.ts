@@ -37,7 +37,9 @@ export class OutboxRepository {
   async backlog(): Promise<OutboxBacklog> {
     const [row] = await this.db.query<OutboxBacklog[]>(
       `SELECT count(*)::int AS count, min(created_at) AS "oldestCreatedAt",
-         coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0)::float8 AS "oldestAgeSeconds"
+         -- A producer may set created_at ahead of the clock: an age is never negative.
+         greatest(coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0), 0)::float8
+           AS "oldestAgeSeconds"
        FROM notification_outbox`,
     );
     return row;
