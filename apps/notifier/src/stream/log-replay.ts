@@ -7,8 +7,6 @@ import type { LogPage, ReplaySource } from './stream-connection';
 /** Replay pages are a quarter of a stream's buffer limit, so a replaying stream holds little more. */
 const REPLAY_PAGE_SHARE = 4;
 const REPLAY_PAGE_ROWS = 500;
-/** Replay statements in flight at once: a share of the pool, leaving the rest to the live path. */
-const READS_IN_FLIGHT = 4;
 /** Streams whose pages one statement reads: a page each, as while they replay one by one. */
 const STREAMS_PER_READ = 100;
 
@@ -18,15 +16,16 @@ interface Waiting extends ReplayRequest {
 }
 
 /**
- * Reads replaying streams' next pages of their users' logs, encoded for the wire. Streams that
- * ask at once (a reconnect storm) share statements: what is asked within one turn of the event
- * loop, or while READS_IN_FLIGHT statements run, goes in the next, one page per stream.
+ * Reads replaying streams' next pages of their users' logs, encoded for the wire, one statement
+ * at a time: what streams ask within one turn of the event loop, or while a statement runs,
+ * goes in the next, one page per stream. A lone resume is read at once; a reconnect storm,
+ * whose streams arrive a few per turn, shares statements instead of running one per arrival.
  */
 @Injectable()
 export class LogReplay implements ReplaySource {
   private readonly limits: PageLimits;
   private waiting: Waiting[] = [];
-  private inFlight = 0;
+  private reading = false;
   private flushScheduled = false;
 
   constructor(
@@ -50,20 +49,19 @@ export class LogReplay implements ReplaySource {
 
   private flush(): void {
     this.flushScheduled = false;
-    while (this.inFlight < READS_IN_FLIGHT && this.waiting.length > 0) {
-      this.read(this.waiting.splice(0, STREAMS_PER_READ));
-    }
+    if (this.reading || this.waiting.length === 0) return;
+    this.read(this.waiting.splice(0, STREAMS_PER_READ));
   }
 
   private read(batch: Waiting[]): void {
-    this.inFlight++;
+    this.reading = true;
     this.log
       .replayPages(batch, this.limits)
       .then((pages) => batch.forEach((request, index) => request.resolve(toLogPage(pages[index]))))
       // Also what making a page throws: a request already resolved ignores the rejection.
       .catch((error: Error) => batch.forEach((request) => request.reject(error)))
       .finally(() => {
-        this.inFlight--;
+        this.reading = false;
         this.flush();
       });
   }
