@@ -60,6 +60,28 @@ describe('LogReplay', () => {
     await Promise.all(later);
   });
 
+  it('starts the next statement beside one that has run for 50 ms (a slow plan, a stuck connection)', async () => {
+    jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+    try {
+      const log = new HeldStatements();
+      const replay = replayOver(log);
+      const stuck = replay.pageAfter('ann', 1n);
+      await turn();
+      const waiting = replay.pageAfter('bob', 1n);
+      await turn();
+      jest.advanceTimersByTime(49);
+      expect(log.users).toEqual([['ann']]);
+
+      jest.advanceTimersByTime(1);
+      await turn();
+      expect(log.users).toEqual([['ann'], ['bob']]);
+      log.statements.forEach((statement) => statement.answer());
+      await Promise.all([stuck, waiting]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('reads at most 100 streams in a statement', async () => {
     const log = new HeldStatements();
     const replay = replayOver(log);

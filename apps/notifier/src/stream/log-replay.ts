@@ -9,6 +9,10 @@ const REPLAY_PAGE_SHARE = 4;
 const REPLAY_PAGE_ROWS = 500;
 /** Streams whose pages one statement reads: a page each, as while they replay one by one. */
 const STREAMS_PER_READ = 100;
+/** A statement running this long no longer holds the next back (a slow plan, a stuck connection). */
+const PATIENCE_MS = 50;
+/** Replay statements at once, at most: a share of the pool, leaving the rest to the live path. */
+const READS_IN_FLIGHT = 4;
 
 interface Waiting extends ReplayRequest {
   resolve(page: LogPage): void;
@@ -20,12 +24,15 @@ interface Waiting extends ReplayRequest {
  * at a time: what streams ask within one turn of the event loop, or while a statement runs,
  * goes in the next, one page per stream. A lone resume is read at once; a reconnect storm,
  * whose streams arrive a few per turn, shares statements instead of running one per arrival.
+ * Only a statement that runs past PATIENCE_MS lets the next start beside it.
  */
 @Injectable()
 export class LogReplay implements ReplaySource {
   private readonly limits: PageLimits;
   private waiting: Waiting[] = [];
-  private reading = false;
+  private running = 0;
+  private lastStartedAt = 0;
+  private patience?: NodeJS.Timeout;
   private flushScheduled = false;
 
   constructor(
@@ -49,19 +56,29 @@ export class LogReplay implements ReplaySource {
 
   private flush(): void {
     this.flushScheduled = false;
-    if (this.reading || this.waiting.length === 0) return;
+    if (this.waiting.length === 0 || this.running >= READS_IN_FLIGHT) return;
+    const ran = performance.now() - this.lastStartedAt;
+    if (this.running > 0 && ran < PATIENCE_MS) return this.flushAfter(PATIENCE_MS - ran);
     this.read(this.waiting.splice(0, STREAMS_PER_READ));
   }
 
+  private flushAfter(delayMs: number): void {
+    this.patience ??= setTimeout(() => {
+      this.patience = undefined;
+      this.flush();
+    }, delayMs).unref();
+  }
+
   private read(batch: Waiting[]): void {
-    this.reading = true;
+    this.running++;
+    this.lastStartedAt = performance.now();
     this.log
       .replayPages(batch, this.limits)
       .then((pages) => batch.forEach((request, index) => request.resolve(toLogPage(pages[index]))))
       // Also what making a page throws: a request already resolved ignores the rejection.
       .catch((error: Error) => batch.forEach((request) => request.reject(error)))
       .finally(() => {
-        this.reading = false;
+        this.running--;
         this.flush();
       });
   }
