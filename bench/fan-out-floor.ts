@@ -10,7 +10,9 @@
 import { fork } from 'node:child_process';
 import { connect, createServer, Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeEvent } from '@app/sse';
+import { median } from './report';
 
 const STREAMS = 10_000;
 const FAN_OUT = 10;
@@ -44,7 +46,7 @@ async function acceptStreams(): Promise<{ sockets: Socket[]; stop: () => void }>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const reader = fork(__filename, ['read', String((server.address() as AddressInfo).port)]);
   await new Promise((resolve) => reader.once('message', resolve));
-  while (sockets.length < STREAMS) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (sockets.length < STREAMS) await sleep(50);
   return { sockets, stop: () => (reader.kill(), server.close()) };
 }
 
@@ -61,7 +63,7 @@ async function fanOut(sockets: Socket[]): Promise<number> {
       const user = sent % users;
       for (let k = 0; k < FAN_OUT; k++) sockets[user * FAN_OUT + k].write(FRAME);
     }
-    await new Promise((resolve) => setTimeout(resolve, 1));
+    await sleep(1);
   }
   const cpu = process.cpuUsage(cpuBefore);
   return (cpu.user + cpu.system) / 1000 / total;
@@ -74,11 +76,10 @@ async function main(): Promise<void> {
     perNotification.push(await fanOut(sockets));
     stop();
   }
-  const [median] = perNotification.sort((a, b) => a - b).slice(RUNS >> 1);
   const runs = perNotification.map((ms) => ms.toFixed(3)).join(', ');
   console.log(
     `${STREAMS} streams, ${RATE}/s × ${FAN_OUT} writes of ${FRAME.length} bytes: ` +
-      `${median.toFixed(3)} ms of the server's CPU per notification (runs: ${runs})`,
+      `${median(perNotification)!.toFixed(3)} ms of the server's CPU per notification (runs: ${runs})`,
   );
 }
 

@@ -9,7 +9,7 @@ type Row<T> = [label: string, system: string, pick: (s: SystemFigures) => T | un
 
 const OURS = ['logical', 'replica'];
 
-function median(values: number[]): number | undefined {
+export function median(values: number[]): number | undefined {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
