@@ -52,6 +52,8 @@ export interface StormFigures {
   listenDrops: number;
   /** Statements Postgres ran during the storm (pg_stat_statements); absent without Postgres. */
   sqlStatements?: number;
+  /** CPU ms per resumed client, from the reconnect order to the last client caught up. */
+  cpu?: { service: number; postgres: number };
 }
 
 export interface RatioFigures {

@@ -181,6 +181,8 @@ function details(report: BenchReport): string[] {
         present(report).map((key) => [key, key, (s) => s.storm]),
         [
           ['all resumed (s)', (s) => s.catchUpS],
+          ['service CPU per client (ms)', (s) => s.cpu?.service],
+          ['Postgres CPU per client (ms)', (s) => s.cpu?.postgres],
           ['SQL statements', (s) => s.sqlStatements],
           ['SYNs dropped', (s) => s.listenDrops],
           ['lost', (s) => s.lost],

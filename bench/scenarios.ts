@@ -199,12 +199,13 @@ class SystemBench {
     await sleep(500);
 
     log(`storm: ${clients} clients reconnect at once with Last-Event-ID…`);
-    const endStatements = await this.meter?.begin();
+    const endWindow = await this.meterCpu(load, [system.pid()]);
     const dropsBefore = await listenDrops();
     const startUs = nowUs();
     const reopened = await load.reconnectAll();
     const { completedAtUs, lost, duplicates } = await load.awaitPhase(timeoutMs);
     const catchUpS = completedAtUs === undefined ? null : round((completedAtUs - startUs) / 1e6, 3);
+    const { cpu, calls } = await endWindow(clients);
     const figures: StormFigures = {
       clients,
       behind,
@@ -213,11 +214,13 @@ class SystemBench {
       duplicates,
       reconnectFailures: reopened.failed,
       listenDrops: (await listenDrops()) - dropsBefore,
-      sqlStatements: (await endStatements?.())?.calls,
+      sqlStatements: calls,
+      cpu: { service: cpu.service, postgres: cpu.postgresTotal },
     };
     log(
       `storm: caught up in ${catchUpS ?? 'never'} s, lost ${lost}, ` +
-        `SQL statements ${figures.sqlStatements ?? '–'}, listen-queue drops ${figures.listenDrops}`,
+        `SQL statements ${figures.sqlStatements ?? '–'}, listen-queue drops ${figures.listenDrops}; ` +
+        `CPU per client: service ${cpu.service} ms, Postgres ${cpu.postgresTotal} ms`,
     );
     return figures;
   }
@@ -232,7 +235,7 @@ class SystemBench {
   /**
    * Starts metering the CPU of `pids` (the service, with its descendants), of every process of
    * its Postgres, of the load generator and of the whole machine; the returned function ends
-   * it and divides by the notifications sent.
+   * it and divides by the notifications sent (or clients resumed).
    */
   private async meterCpu(load: LoadGenerator, pids: number[]) {
     const read = () => Promise.all([treeCpuMs(pids), treeCpuMs(load.pids), machineTicks()]);
@@ -256,7 +259,7 @@ class SystemBench {
       const statements = (postgres?.statements ?? [])
         .map((s) => ({ query: s.query, calls: per(s.calls), ms: per(s.ms) }))
         .filter((s) => s.ms > 0);
-      return { cpu, statements };
+      return { cpu, statements, calls: postgres?.calls };
     };
   }
 }

@@ -91,6 +91,11 @@ describe('the bench against the service', () => {
     expect(figures.storm!.catchUpS).toBeGreaterThan(0);
   });
 
+  it('meters the CPU the service and Postgres spend per client the storm resumed', () => {
+    expect(figures.storm!.cpu!.service).toBeGreaterThan(0);
+    expect(figures.storm!.cpu!.postgres).toBeGreaterThan(0);
+  });
+
   it('times the opening of the streams and reads the memory they hold', () => {
     expect(figures.open!.streams).toBe(TINY.streams);
     expect(figures.open!.perS).toBeGreaterThan(0);
