@@ -29,9 +29,16 @@ const CLOSE_LIMIT_MS = 1_000;
 class TemporarySlotWakeup {
   readonly name = 'pgoutput';
 
-  constructor(readonly options: { publication: string }) {}
+  constructor(
+    readonly options: { publication: string },
+    /** False once the wake-up has let this connection go. */
+    private readonly wanted: () => boolean,
+  ) {}
 
   async start(client: Client, slot: string): Promise<unknown> {
+    // subscribe() connects after an await of its own, so a destroy() called before that point
+    // finds no client to end: the connection then arrives here after its service was closed.
+    if (!this.wanted()) return client.end();
     await client.query(
       `CREATE_REPLICATION_SLOT ${slot} TEMPORARY LOGICAL pgoutput NOEXPORT_SNAPSHOT`,
     );
@@ -124,7 +131,11 @@ export class OutboxWalWakeup {
       START_LIMIT_MS,
     );
     const slot = `notifier_wake_${randomBytes(8).toString('hex')}`;
-    service.subscribe(new TemporarySlotWakeup({ publication: OUTBOX_PUBLICATION }), slot).then(
+    const plugin = new TemporarySlotWakeup(
+      { publication: OUTBOX_PUBLICATION },
+      () => service === this.service,
+    );
+    service.subscribe(plugin, slot).then(
       () => this.lost(service, new Error('the replication stream ended')),
       (error: Error) => this.lost(service, error),
     );

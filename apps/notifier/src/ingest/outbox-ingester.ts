@@ -100,7 +100,9 @@ export class OutboxIngester implements OnApplicationBootstrap, OnApplicationShut
     await this.walWakeup.stop();
   }
 
+  /** The leadership outlives this ingester at shutdown (Nest stops dependents first). */
   private elected(): void {
+    if (this.stopped) return;
     if (this.wakeMode === 'wal') this.walWakeup.start();
     this.wake();
   }
