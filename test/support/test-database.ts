@@ -31,31 +31,38 @@ export async function createTestDatabase({ empty = false } = {}): Promise<TestDa
   return {
     url: withDatabase(serverUrl, name),
     name,
-    drop: async () => {
-      await releaseSlots(serverUrl, name);
-      await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    },
+    drop: () => dropDatabase(serverUrl, name),
   };
 }
 
+/** Errors of a DROP DATABASE that a session still in the database caused. */
+const OBJECT_IN_USE = '55006';
+
 /**
  * DROP DATABASE refuses while a replication slot is in use, and even WITH (FORCE) does not end
- * walsenders. Ends those of `database` (an ingest leader's wake-up) and waits until their
- * temporary slots are gone, as they are once their sessions end.
+ * walsenders; a walsender may also still be making a slot asked for by a client that has
+ * already gone. So the database first stops taking connections, then its sessions are ended
+ * and the drop retried until none is left to make a slot.
  */
-async function releaseSlots(serverUrl: string, database: string): Promise<void> {
+async function dropDatabase(serverUrl: string, database: string): Promise<void> {
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
   try {
+    await client.query(`ALTER DATABASE ${database} ALLOW_CONNECTIONS false`);
     const deadline = Date.now() + 10_000;
     for (;;) {
-      const { rows } = await client.query<{ n: number }>(
-        `SELECT count(*)::int AS n, count(pg_terminate_backend(active_pid)) AS ended
-         FROM pg_replication_slots WHERE database = $1`,
+      await client.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1',
         [database],
       );
-      if (rows[0].n === 0) return;
-      if (Date.now() > deadline) throw new Error(`replication slots of ${database} remain`);
+      try {
+        await client.query(`DROP DATABASE ${database} WITH (FORCE)`);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== OBJECT_IN_USE || Date.now() > deadline) {
+          throw error;
+        }
+      }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   } finally {
