@@ -1,9 +1,9 @@
 import { OUTBOX_WAL_APPLICATION, OutboxWalWakeup } from '@app/change-feed';
-import { OutboxIngester } from '../apps/notifier/src/ingest/outbox-ingester';
-import { IngestLeadership } from '../apps/notifier/src/leadership/ingest-leadership';
-import { terminateBackends } from './support/database-faults';
-import { useDatabase } from './support/notifier-fixture';
-import { sleep, waitFor, waitForAsync } from './support/wait-for';
+import { OutboxIngester } from '../../apps/notifier/src/ingest/outbox-ingester';
+import { IngestLeadership } from '../../apps/notifier/src/leadership/ingest-leadership';
+import { terminateBackends } from '../support/database-faults';
+import { useDatabase } from '../support/notifier-fixture';
+import { sleep, waitFor, waitForAsync } from '../support/wait-for';
 
 describe('the WAL wake-up', () => {
   const { database, producer, startNotifier } = useDatabase();
