@@ -20,8 +20,8 @@ describe('the WAL wake-up', () => {
     return rows[0];
   };
 
-  const wakeup = () =>
-    new OutboxWalWakeup(database.url, { onCommit: () => undefined, onStreaming: () => undefined });
+  const wakeup = (onStreaming: () => void = () => undefined) =>
+    new OutboxWalWakeup(database.url, { onCommit: () => undefined, onStreaming });
 
   it('stopped as soon as it starts, opens no replication connection afterwards', async () => {
     for (let attempt = 0; attempt < 5; attempt++) {
@@ -39,10 +39,7 @@ describe('the WAL wake-up', () => {
 
   it('stopped while streaming, leaves neither its connection nor its slot', async () => {
     let streaming = false;
-    const running = new OutboxWalWakeup(database.url, {
-      onCommit: () => undefined,
-      onStreaming: () => (streaming = true),
-    });
+    const running = wakeup(() => (streaming = true));
     running.start();
     try {
       await waitForAsync(() => Promise.resolve(streaming), 'replication to start');

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
+import { sleep } from './wait-for';
 
 export const SERVER_URL_VARIABLE = 'NOTIFIER_TEST_SERVER_URL';
 export const TEMPLATE_VARIABLE = 'NOTIFIER_TEST_TEMPLATE';
@@ -63,7 +64,7 @@ async function dropDatabase(serverUrl: string, database: string): Promise<void> 
           throw error;
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
   } finally {
     await client.end();
